@@ -1,0 +1,197 @@
+/** The providers whose limits cloudport knows and can simulate locally. */
+export type LimitProfile = 'aws' | 'gcp' | 'azure';
+
+/** Inclusive bounds with the default a new resource gets. */
+export interface Bounds {
+  min: number;
+  max: number;
+  default: number;
+}
+
+/** Queue limits of a provider, in bytes, counts and seconds. */
+export interface QueueLimits {
+  maxMessageBytes: number;
+  maxAttributes: number;
+  /** Bytes of all attribute names and values of one message together. */
+  maxAttributesBytes: number;
+  maxBatchEntries: number;
+  maxBatchBytes: number;
+  /** Longest send delay; 0 when the provider cannot delay a message. */
+  maxDelaySeconds: number;
+  maxDeliveryAttempts: Bounds;
+  maxVisibilityTimeoutSeconds: number;
+  /** Largest batch a queue trigger can hand to one invocation. */
+  maxTriggerBatchSize: number;
+}
+
+/** Object store limits of a provider. */
+export interface StoreLimits {
+  maxKeyBytes: number;
+  /** Bytes of all user metadata names and values together. */
+  maxMetadataBytes: number;
+  maxObjectBytes: number;
+}
+
+/** Function limits of a provider. */
+export interface FunctionLimits {
+  maxTimeoutSeconds: number;
+  maxHttpTimeoutSeconds: number;
+  /** Largest event the platform hands to an event-driven function. */
+  maxEventBytes: number;
+  /** Retries of a failed asynchronous (object, schedule) invocation. */
+  eventRetries: Bounds;
+}
+
+/** Everything cloudport knows about one provider's limits, with a source for each figure. */
+export interface ProviderLimits {
+  provider: LimitProfile;
+  queue: QueueLimits;
+  store: StoreLimits;
+  function: FunctionLimits;
+  /** Where each figure comes from, by dotted path; `unverified` marks figures still to confirm. */
+  sources: Record<string, string>;
+}
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+const GIB = 1024 * MIB;
+
+/** AWS: SQS, S3 and Lambda. */
+export const AWS_LIMITS: ProviderLimits = {
+  provider: 'aws',
+  queue: {
+    // New queues default to 1 MiB; queues created before 2025 may still be at 256 KiB, so the
+    // SQS queue reads MaximumMessageSize from the queue itself.
+    maxMessageBytes: MIB,
+    maxAttributes: 10,
+    maxAttributesBytes: MIB,
+    maxBatchEntries: 10,
+    maxBatchBytes: MIB,
+    maxDelaySeconds: 900,
+    maxDeliveryAttempts: { min: 1, max: 1000, default: 10 },
+    maxVisibilityTimeoutSeconds: 43_200,
+    maxTriggerBatchSize: 10_000,
+  },
+  store: { maxKeyBytes: 1024, maxMetadataBytes: 2 * KIB, maxObjectBytes: 5 * 1024 * GIB },
+  function: {
+    maxTimeoutSeconds: 900,
+    maxHttpTimeoutSeconds: 900,
+    maxEventBytes: MIB,
+    eventRetries: { min: 0, max: 2, default: 2 },
+  },
+  sources: {
+    'queue.maxMessageBytes':
+      'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html',
+    'queue.maxAttributes':
+      'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html',
+    'queue.maxBatchEntries':
+      'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html',
+    'queue.maxDelaySeconds':
+      'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html',
+    'queue.maxDeliveryAttempts':
+      'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html (maxReceiveCount 1-1000; 10 is our default)',
+    'queue.maxTriggerBatchSize':
+      'https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html (10 for FIFO)',
+    'store.maxKeyBytes': 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html',
+    'store.maxMetadataBytes':
+      'https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html',
+    'function.maxTimeoutSeconds':
+      'https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html',
+    'function.maxEventBytes':
+      'https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html (asynchronous payload)',
+    'function.eventRetries':
+      'https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html',
+  },
+};
+
+/** GCP: Pub/Sub, Cloud Storage and Cloud Run functions (2nd gen). */
+export const GCP_LIMITS: ProviderLimits = {
+  provider: 'gcp',
+  queue: {
+    maxMessageBytes: 10_000_000,
+    maxAttributes: 100,
+    maxAttributesBytes: 100 * (256 + 1024),
+    maxBatchEntries: 1000,
+    maxBatchBytes: 10_000_000,
+    maxDelaySeconds: 0,
+    maxDeliveryAttempts: { min: 5, max: 100, default: 5 },
+    maxVisibilityTimeoutSeconds: 600,
+    maxTriggerBatchSize: 1,
+  },
+  store: { maxKeyBytes: 1024, maxMetadataBytes: 8 * KIB, maxObjectBytes: 5 * 1024 * GIB },
+  function: {
+    maxTimeoutSeconds: 540,
+    maxHttpTimeoutSeconds: 3600,
+    // Events delivered through Eventarc; whether Pub/Sub-sourced triggers share it is unverified.
+    maxEventBytes: 512 * KIB,
+    eventRetries: { min: 0, max: Number.POSITIVE_INFINITY, default: 0 },
+  },
+  sources: {
+    'queue.maxMessageBytes': 'https://cloud.google.com/pubsub/quotas#resource_limits',
+    'queue.maxAttributes': 'https://cloud.google.com/pubsub/quotas#resource_limits',
+    'queue.maxBatchEntries': 'https://cloud.google.com/pubsub/quotas#resource_limits',
+    'queue.maxDelaySeconds': 'Pub/Sub has no per-message delay',
+    'queue.maxDeliveryAttempts': 'https://cloud.google.com/pubsub/docs/handling-failures',
+    'queue.maxVisibilityTimeoutSeconds': 'https://cloud.google.com/pubsub/docs/lease-management',
+    'queue.maxTriggerBatchSize': 'Eventarc push delivers one message per request',
+    'store.maxKeyBytes': 'https://cloud.google.com/storage/docs/objects#naming',
+    'store.maxMetadataBytes': 'https://cloud.google.com/storage/quotas#objects',
+    'function.maxTimeoutSeconds': 'https://cloud.google.com/functions/docs/configuring/timeout',
+    'function.maxEventBytes':
+      'https://cloud.google.com/functions/quotas (Eventarc events; unverified for Pub/Sub triggers)',
+    'function.eventRetries':
+      'https://cloud.google.com/functions/docs/bestpractices/retries (retried until acknowledged within the retention window when the retry policy is set; dropped when it is not)',
+  },
+};
+
+/** Azure: Service Bus (Standard tier), Blob Storage and Azure Functions (Consumption). */
+export const AZURE_LIMITS: ProviderLimits = {
+  provider: 'azure',
+  queue: {
+    maxMessageBytes: 256 * KIB,
+    maxAttributes: Number.POSITIVE_INFINITY,
+    maxAttributesBytes: 64 * KIB,
+    maxBatchEntries: 4500,
+    maxBatchBytes: 256 * KIB,
+    maxDelaySeconds: Number.POSITIVE_INFINITY,
+    maxDeliveryAttempts: { min: 1, max: 2000, default: 10 },
+    maxVisibilityTimeoutSeconds: 300,
+    maxTriggerBatchSize: 1000,
+  },
+  store: { maxKeyBytes: 1024, maxMetadataBytes: 8 * KIB, maxObjectBytes: 190 * 1024 * GIB },
+  function: {
+    maxTimeoutSeconds: 600,
+    maxHttpTimeoutSeconds: 230,
+    maxEventBytes: 1024 * KIB,
+    eventRetries: { min: 0, max: 30, default: 30 },
+  },
+  sources: {
+    'queue.maxMessageBytes':
+      'https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas (Standard; Premium is set per entity)',
+    'queue.maxAttributesBytes':
+      'https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas (header size)',
+    'queue.maxBatchEntries':
+      'https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas',
+    'queue.maxDeliveryAttempts':
+      'https://learn.microsoft.com/azure/service-bus-messaging/service-bus-dead-letter-queues',
+    'queue.maxVisibilityTimeoutSeconds':
+      'https://learn.microsoft.com/azure/service-bus-messaging/message-transfers-locks-settlement (lock duration)',
+    'store.maxKeyBytes':
+      'https://learn.microsoft.com/rest/api/storageservices/naming-and-referencing-containers--blobs--and-metadata',
+    'store.maxMetadataBytes':
+      'https://learn.microsoft.com/rest/api/storageservices/setting-and-retrieving-properties-and-metadata-for-blob-resources',
+    'function.maxTimeoutSeconds':
+      'https://learn.microsoft.com/azure/azure-functions/functions-scale#timeout (Consumption; HTTP capped at 230 s)',
+    'function.maxEventBytes':
+      'https://learn.microsoft.com/azure/event-grid/quotas-limits (unverified for Service Bus triggers)',
+    'function.eventRetries':
+      'https://learn.microsoft.com/azure/event-grid/delivery-and-retry (Event Grid: 30 attempts by default)',
+  },
+};
+
+/** The limits of every known provider, by profile name. */
+export const PROVIDER_LIMITS: Readonly<Record<LimitProfile, ProviderLimits>> = {
+  aws: AWS_LIMITS,
+  gcp: GCP_LIMITS,
+  azure: AZURE_LIMITS,
+};

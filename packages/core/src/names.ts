@@ -1,0 +1,84 @@
+import { InvalidNameError } from './errors.js';
+
+/** What a name is for; it appears in error messages. */
+export type NameKind = 'pipeline' | 'function' | 'bucket' | 'queue';
+
+/** Shortest allowed name: S3 and Azure container names need three characters. */
+export const NAME_MIN_LENGTH = 3;
+/** Longest allowed name, so that `<pipeline>-<name>` still fits 63 characters. */
+export const NAME_MAX_LENGTH = 30;
+/** Longest physical name a deploy derives: GCS buckets and Cloud Functions ids stop at 63. */
+export const QUALIFIED_NAME_MAX_LENGTH = 63;
+
+const RESERVED_PREFIXES = ['goog', 'sthree', 'xn--', 'amzn-s3-demo'];
+
+interface NameRule {
+  id: string;
+  test: (name: string) => boolean;
+  explain: string;
+}
+
+// One grammar that is at once a valid Lambda function name ([A-Za-z0-9-_]{1,64}), a Cloud
+// Functions id ([a-z][a-z0-9-]{2,61}[a-z0-9]), an Azure function name, an S3/GCS bucket name,
+// an Azure container name (no "--"), an SQS queue, a Pub/Sub topic and a Service Bus queue.
+const RULES: NameRule[] = [
+  {
+    id: 'length',
+    test: (n) => n.length >= NAME_MIN_LENGTH && n.length <= NAME_MAX_LENGTH,
+    explain: `must be ${NAME_MIN_LENGTH} to ${NAME_MAX_LENGTH} characters long`,
+  },
+  { id: 'start', test: (n) => /^[a-z]/.test(n), explain: 'must start with a lowercase letter' },
+  {
+    id: 'charset',
+    test: (n) => /^[a-z0-9-]*$/.test(n),
+    explain: 'may contain only lowercase letters, digits and hyphens',
+  },
+  { id: 'end', test: (n) => !n.endsWith('-'), explain: 'must not end with a hyphen' },
+  { id: 'double-hyphen', test: (n) => !n.includes('--'), explain: 'must not contain "--"' },
+  {
+    id: 'reserved-prefix',
+    test: (n) => !RESERVED_PREFIXES.some((p) => n.startsWith(p)),
+    explain: `must not start with ${RESERVED_PREFIXES.map((p) => `"${p}"`).join(', ')}`,
+  },
+];
+
+/**
+ * Checks a name against the portable grammar and throws `INVALID_NAME` naming the broken rule.
+ *
+ * @example
+ * assertName('bucket', 'uploads'); // ok
+ * assertName('queue', 'Rows'); // throws: must start with a lowercase letter
+ */
+export function assertName(kind: NameKind, name: string): void {
+  if (typeof name !== 'string') {
+    throw new InvalidNameError(String(name), 'type', `The ${kind} name must be a string.`);
+  }
+  for (const rule of RULES) {
+    if (rule.test(name)) continue;
+    throw new InvalidNameError(
+      name,
+      rule.id,
+      `The ${kind} name ${JSON.stringify(name)} ${rule.explain} ` +
+        '(one grammar keeps names valid on AWS, GCP and Azure alike).',
+    );
+  }
+}
+
+/** True when `name` follows the portable grammar. */
+export function isValidName(name: string): boolean {
+  return typeof name === 'string' && RULES.every((rule) => rule.test(name));
+}
+
+/** Checks that `<pipeline>-<name>`, the default physical name, stays within provider limits. */
+export function assertQualifiedName(kind: NameKind, pipeline: string, name: string): void {
+  const qualified = `${pipeline}-${name}`;
+  if (qualified.length <= QUALIFIED_NAME_MAX_LENGTH) return;
+
+  throw new InvalidNameError(
+    name,
+    'qualified-length',
+    `The ${kind} name ${JSON.stringify(name)} is too long for pipeline ${JSON.stringify(pipeline)}: ` +
+      `${JSON.stringify(qualified)} has ${qualified.length} characters, ` +
+      `at most ${QUALIFIED_NAME_MAX_LENGTH} are allowed. Shorten either name.`,
+  );
+}
