@@ -53,7 +53,7 @@ export async function runUnits(
       continue;
     }
     const result = await runUnit(options, context, unit);
-    if (key !== undefined && result.outcome.kind === 'retry') {
+    if (key !== undefined && failed(result.outcome)) {
       failedKeys ??= new Set();
       failedKeys.add(key);
     }
@@ -71,6 +71,7 @@ async function runUnit(
   const { fn } = options;
   if ('error' in unit) {
     const outcome = outcomeOfError(unit.error);
+    logFailure(context.logger, unit.id, outcome);
     return { ...unit, outcome: await settle(options, unit.id, unit.raw, outcome) };
   }
   try {
@@ -132,17 +133,16 @@ async function settle(
 }
 
 function createContext(options: Omit<InvokeOptions<unknown>, 'adapter' | 'input'>): HandlerContext {
-  const { deadline, fn } = options;
-  const signal = options.signal ?? new AbortController().signal;
+  const { fn } = options;
+  const end = options.deadline ?? Date.now() + fn.timeoutSeconds * 1000;
 
   return {
     invocationId: options.invocationId,
     pipeline: options.pipeline.name,
     functionName: fn.name,
-    logger: options.logger,
-    signal,
-    remainingTimeMs: () =>
-      deadline === undefined ? fn.timeoutSeconds * 1000 : deadline - Date.now(),
+    logger: options.logger.child({ invocationId: options.invocationId }),
+    signal: options.signal ?? new AbortController().signal,
+    remainingTimeMs: () => end - Date.now(),
   };
 }
 
@@ -151,6 +151,11 @@ function logFailure(logger: Logger, eventId: string, outcome: Outcome): void {
     logger.warn('handler failed; event will be retried', { eventId, error: outcome.error });
   if (outcome.kind === 'dead-letter')
     logger.warn('event dead-lettered', { eventId, reason: outcome.reason });
+}
+
+/** True when the platform will see the unit as failed: retried, or dead-lettered unforwarded. */
+function failed(outcome: Outcome): boolean {
+  return outcome.kind === 'retry' || (outcome.kind === 'dead-letter' && !outcome.forwarded);
 }
 
 function skippedError(key: string): Error {

@@ -46,7 +46,7 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
     const log = (level: LogLevel, message: string, fields?: LogFields) => {
       if (LEVELS[level] < threshold) return;
       const line = { time: new Date().toISOString(), [levelKey]: levelName(level), message };
-      write(JSON.stringify({ ...line, ...base, ...fields }, errorReplacer));
+      write(JSON.stringify({ ...base, ...fields, ...line }, errorReplacer));
     };
     return {
       debug: (message, fields) => log('debug', message, fields),

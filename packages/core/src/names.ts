@@ -11,6 +11,9 @@ export const NAME_MAX_LENGTH = 30;
 export const QUALIFIED_NAME_MAX_LENGTH = 63;
 
 const RESERVED_PREFIXES = ['goog', 'sthree', 'xn--', 'amzn-s3-demo'];
+const RESERVED_SUFFIXES = ['-s3alias', '--ol-s3', '--x-s3'];
+// Cloud Storage refuses bucket names that contain "google" or a close misspelling of it.
+const RESERVED_WORDS = /g[o0][o0]g[l1][e3]/;
 
 interface NameRule {
   id: string;
@@ -39,6 +42,16 @@ const RULES: NameRule[] = [
     id: 'reserved-prefix',
     test: (n) => !RESERVED_PREFIXES.some((p) => n.startsWith(p)),
     explain: `must not start with ${RESERVED_PREFIXES.map((p) => `"${p}"`).join(', ')}`,
+  },
+  {
+    id: 'reserved-suffix',
+    test: (n) => !RESERVED_SUFFIXES.some((s) => n.endsWith(s)),
+    explain: `must not end with ${RESERVED_SUFFIXES.map((s) => `"${s}"`).join(', ')}`,
+  },
+  {
+    id: 'reserved-word',
+    test: (n) => !RESERVED_WORDS.test(n),
+    explain: 'must not contain "google" or a look-alike such as "g00gle"',
   },
 ];
 

@@ -83,13 +83,12 @@ export function defineFunction<T extends Trigger>(options: FunctionOptions<T>): 
  * @example
  * export default definePipeline('csv-etl', { parse, aggregate });
  */
-export function definePipeline(
+export function definePipeline<T extends Record<string, Trigger>>(
   name: string,
-  // biome-ignore lint/suspicious/noExplicitAny: handler parameters are contravariant
-  functions: Record<string, FunctionOptions<any>>,
+  functions: { [K in keyof T]: FunctionOptions<T[K]> },
 ): Pipeline {
   assertName('pipeline', name);
-  const entries = Object.entries(functions);
+  const entries = Object.entries(functions) as Array<[string, FunctionOptions<Trigger>]>;
   if (entries.length === 0) {
     throw new InvalidConfigError(`Pipeline ${JSON.stringify(name)} declares no functions.`);
   }

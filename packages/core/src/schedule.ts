@@ -21,8 +21,9 @@ export type RateUnit = 'minute' | 'hour' | 'day';
 const FIELD_NAMES: Array<keyof CronFields> = ['minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek'];
 const UNIT_SECONDS: Record<RateUnit, number> = { minute: 60, hour: 3600, day: 86_400 };
 // Plain numbers, names, ranges, lists and steps: what AWS, Cloud Scheduler and NCRONTAB share.
-const PORTABLE_FIELD =
-  /^(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/[0-9]+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/[0-9]+)?)*$/;
+const VALUE = '(?:[0-9]+|[A-Za-z]{3})';
+const ITEM = `(?:\\*|${VALUE}(?:-${VALUE})?)(?:/[0-9]+)?`;
+const PORTABLE_FIELD = new RegExp(`^${ITEM}(?:,${ITEM})*$`);
 const RATE = /^(?:every\s+)?([0-9]+)\s+(minute|hour|day)s?$/i;
 
 /**
@@ -56,11 +57,13 @@ export function parseSchedule(expression: string): Schedule {
   if (fields.dayOfMonth !== '*' && fields.dayOfWeek !== '*') {
     throw invalid(expression, 'it restricts both day of month and day of week; keep one "*"');
   }
+  let cron: Cron;
   try {
-    new Cron(text, { timezone: 'UTC', paused: true, mode: '5-part' });
+    cron = new Cron(text, { timezone: 'UTC', paused: true, mode: '5-part' });
   } catch (cause) {
     throw invalid(expression, (cause as Error).message.replace(/^CronPattern: /, ''), cause);
   }
+  if (!cron.nextRun()) throw invalid(expression, 'it never fires');
 
   return { kind: 'cron', expression: text, fields };
 }
