@@ -1,1 +1,17 @@
-export {};
+export { LOCAL_CAPABILITIES } from './capabilities.js';
+export { createLocalAdapter, type LocalInput } from './runtime/adapter.js';
+export { FAULT_VARIABLE, type FaultPoint } from './runtime/faults.js';
+export { createLocalRuntime, EVENT_MAX_ATTEMPTS, wipeRoot } from './runtime/runtime.js';
+export type {
+  DeadLetterEntry,
+  DeadLetterSummary,
+  DevOptions,
+  DevSession,
+  DrainOptions,
+  FunctionSummary,
+  InvocationRecord,
+  LocalRuntime,
+  LocalRuntimeOptions,
+  Progress,
+  RunSummary,
+} from './runtime/types.js';

@@ -1,0 +1,170 @@
+import type {
+  DeadLetterRecord,
+  NeutralEvent,
+  Pipeline,
+  QueueRef,
+  ReceivedMessage,
+  SendOptions,
+  SendResult,
+} from '@cloudport/core';
+import type { LocalQueue } from '../queue/index.js';
+import type { DeadLetterEntry } from './types.js';
+
+/** Where dead letters live: bound dead-letter queues and every queue's own dead letters. */
+export interface DeadLetterSources {
+  pipeline: Pipeline;
+  eventQueues: ReadonlyMap<string, LocalQueue<unknown>>;
+  openQueue<T>(ref: QueueRef<T>): Promise<LocalQueue<T>>;
+}
+
+/** How a replay puts work back. */
+export interface ReplayTargets {
+  resend(ref: QueueRef<unknown>, body: unknown, options: SendOptions): Promise<SendResult>;
+  requeueEvent(functionName: string, event: NeutralEvent): Promise<SendResult>;
+}
+
+/** Lists every dead letter: records in bound dead-letter queues, then each queue's own. */
+export async function collectDeadLetters(sources: DeadLetterSources): Promise<DeadLetterEntry[]> {
+  const entries: DeadLetterEntry[] = [];
+  for (const ref of boundQueues(sources.pipeline)) {
+    const queue = await sources.openQueue(ref);
+    for (const message of await queue.browse()) entries.push(fromRecord(ref.name, message));
+  }
+  for (const [name, queue] of await ownQueues(sources)) {
+    for (const letter of await queue.deadLetters()) {
+      const event = letter.body as Partial<NeutralEvent> | undefined;
+      entries.push({
+        queue: name,
+        messageId: letter.messageId,
+        function: functionOf(sources, name),
+        eventId: typeof event?.id === 'string' ? event.id : letter.messageId,
+        reason: letter.reason,
+        deadLetteredAt: letter.deadLetteredAt.toISOString(),
+      });
+    }
+  }
+
+  return entries;
+}
+
+/**
+ * Replays dead letters (all, or those whose message or event id is listed): records in bound
+ * dead-letter queues go back to the queue or function they failed in; a queue's own dead
+ * letters become deliverable again.
+ */
+export async function replayDeadLetters(
+  sources: DeadLetterSources,
+  ids: string[] | undefined,
+  targets: ReplayTargets,
+): Promise<number> {
+  const wanted = ids ? new Set(ids) : undefined;
+  let replayed = 0;
+  for (const ref of boundQueues(sources.pipeline)) {
+    const queue = await sources.openQueue(ref);
+    for (;;) {
+      const batch = await queue.receive({ maxMessages: 100, visibilityTimeoutSeconds: 300 });
+      if (batch.length === 0) break;
+      for (const message of batch) {
+        const record = message.body as DeadLetterRecord;
+        if (wanted && !wanted.has(message.messageId) && !wanted.has(record.eventId)) {
+          await queue.retry(message, { delaySeconds: 0 });
+          continue;
+        }
+        await putBack(sources, record, targets);
+        await queue.complete(message);
+        replayed += 1;
+      }
+      if (wanted) break;
+    }
+  }
+  for (const [, queue] of await ownQueues(sources)) {
+    const letters = await queue.deadLetters();
+    const chosen = letters
+      .filter((letter) => !wanted || wanted.has(letter.messageId) || wanted.has(eventIdOf(letter)))
+      .map((letter) => letter.messageId);
+    if (chosen.length > 0) replayed += await queue.replay(chosen);
+  }
+
+  return replayed;
+}
+
+async function putBack(
+  sources: DeadLetterSources,
+  record: DeadLetterRecord,
+  targets: ReplayTargets,
+): Promise<void> {
+  const event = record.event as (NeutralEvent & { body?: unknown }) | undefined;
+  if (event?.type === 'message') {
+    const ref = sources.pipeline.resources().queues.get(event.queue);
+    if (!ref) throw new Error(`Cannot replay into unknown queue ${JSON.stringify(event.queue)}.`);
+    const body = isBase64Body(event.body) ? Buffer.from(event.body.base64, 'base64') : event.body;
+    await targets.resend(ref, ref.body === 'bytes' ? new Uint8Array(body as Buffer) : body, {
+      attributes: event.attributes,
+      orderingKey: event.orderingKey,
+    });
+    return;
+  }
+  if (event && typeof event === 'object') {
+    await targets.requeueEvent(record.function, event);
+    return;
+  }
+
+  throw new Error(`Dead letter ${record.eventId} holds no event that can be replayed.`);
+}
+
+function boundQueues(pipeline: Pipeline): QueueRef<unknown>[] {
+  const refs = new Map<string, QueueRef<unknown>>();
+  for (const fn of pipeline.functions.values()) {
+    if (fn.deadLetter) refs.set(fn.deadLetter.name, fn.deadLetter as QueueRef<unknown>);
+  }
+
+  return [...refs.values()];
+}
+
+async function ownQueues(
+  sources: DeadLetterSources,
+): Promise<Array<[string, LocalQueue<unknown>]>> {
+  const list: Array<[string, LocalQueue<unknown>]> = [];
+  for (const [name, queue] of sources.eventQueues) list.push([`${name} events`, queue]);
+  for (const ref of sources.pipeline.resources().queues.values()) {
+    list.push([ref.name, await sources.openQueue(ref)]);
+  }
+
+  return list;
+}
+
+function functionOf(sources: DeadLetterSources, queueName: string): string | undefined {
+  if (queueName.endsWith(' events')) return queueName.slice(0, -' events'.length);
+  for (const fn of sources.pipeline.functions.values()) {
+    if (fn.trigger.kind === 'queue' && fn.trigger.queue.name === queueName) return fn.name;
+  }
+
+  return undefined;
+}
+
+function fromRecord(queue: string, message: ReceivedMessage<unknown>): DeadLetterEntry {
+  const record = message.body as Partial<DeadLetterRecord>;
+
+  return {
+    queue,
+    messageId: message.messageId,
+    function: record.function,
+    eventId: record.eventId,
+    reason: record.reason ?? '(no reason recorded)',
+    deadLetteredAt: record.deadLetteredAt ?? message.sentAt.toISOString(),
+  };
+}
+
+function eventIdOf(letter: ReceivedMessage<unknown>): string {
+  const id = (letter.body as { id?: unknown } | undefined)?.id;
+
+  return typeof id === 'string' ? id : letter.messageId;
+}
+
+function isBase64Body(body: unknown): body is { base64: string } {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as { base64?: unknown }).base64 === 'string'
+  );
+}
