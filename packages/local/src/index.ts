@@ -1,4 +1,13 @@
 export { LOCAL_CAPABILITIES } from './capabilities.js';
+export {
+  DEDUPLICATION_WINDOW_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
+  type LocalQueue,
+  type LocalQueueOptions,
+  openLocalQueue,
+  type QueueCounts,
+} from './queue/index.js';
 export { createLocalAdapter, type LocalInput } from './runtime/adapter.js';
 export { FAULT_VARIABLE, type FaultPoint } from './runtime/faults.js';
 export { createLocalRuntime, EVENT_MAX_ATTEMPTS, wipeRoot } from './runtime/runtime.js';
