@@ -9,6 +9,14 @@ export {
   type QueueCounts,
 } from './queue/index.js';
 export { createLocalAdapter, type LocalInput } from './runtime/adapter.js';
+export {
+  createFileStore,
+  type FileStore,
+  type FileStoreHooks,
+  type FileStoreOptions,
+  isStoreEntry,
+  type StoreChange,
+} from './store/file-store.js';
 export { FAULT_VARIABLE, type FaultPoint } from './runtime/faults.js';
 export { createLocalRuntime, EVENT_MAX_ATTEMPTS, wipeRoot } from './runtime/runtime.js';
 export type {

@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { link, lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { InvalidConfigError, type PutData, type PutOptions, type PutResult } from '@cloudport/core';
+import { contentTypeOf, droppedKey } from './dropped-file.js';
+import { pruneEmpty, syncDirectory } from './folder.js';
+import type { ObjectPaths } from './object-files.js';
+import { getObject, READ_CHUNK_BYTES } from './object-reads.js';
+import { type ChunkSource, toChunkSource } from './put-data.js';
+import {
+  identityOf,
+  isErrno,
+  type Sidecar,
+  toInfo,
+  type VersionRecord,
+  writeSidecar,
+} from './sidecar.js';
+import { type StagedFile, stageWrite } from './staged-write.js';
+import type { StoreContext } from './store-context.js';
+import { checkPutOptions } from './validate.js';
+
+function normalEtag(etag: string): string {
+  return etag
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
+}
+
+function checkPreconditions(
+  context: StoreContext,
+  key: string,
+  current: VersionRecord | undefined,
+  options: PutOptions,
+): void {
+  const { createOnly, ifMatch } = options;
+  if (createOnly && current !== undefined) {
+    throw context.conflict(
+      key,
+      `an object already exists (ETag ${current.etag}) and createOnly is set; ` +
+        'pick another key, or drop createOnly to replace it.',
+    );
+  }
+  if (ifMatch === undefined) return;
+  if (current === undefined) {
+    throw context.conflict(
+      key,
+      `no object exists to match ETag ${ifMatch}; write without ifMatch to create it.`,
+    );
+  }
+  if (normalEtag(current.etag) !== normalEtag(ifMatch)) {
+    throw context.conflict(
+      key,
+      `its ETag is ${current.etag}, not ${ifMatch}; read it again and retry.`,
+    );
+  }
+}
+
+async function makeParents(context: StoreContext, key: string, parent: string): Promise<void> {
+  try {
+    await mkdir(parent, { recursive: true });
+  } catch (error) {
+    if (!isErrno(error, 'EEXIST', 'ENOTDIR')) throw error;
+    throw new InvalidConfigError(
+      `Cannot store ${JSON.stringify(key)} in ${context.bucket}: a file that is not part of ` +
+        `the store sits where the key needs the folder ${parent}; move it away or import it.`,
+      { provider: 'local', cause: error },
+    );
+  }
+}
+
+async function placeSidecar(context: StoreContext, paths: ObjectPaths, sidecar: Sidecar) {
+  const { staging } = await context.ready();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await makeParents(context, sidecar.key, paths.parent);
+      await writeSidecar(paths.meta, sidecar, staging, context.sync);
+      return;
+    } catch (error) {
+      // A delete of the last object in that folder may have pruned it just now.
+      if (!isErrno(error, 'ENOENT') || attempt === 3) throw error;
+    }
+  }
+}
+
+/** Makes a staged file the key's current version; runs under the key's lock. */
+async function commit(
+  context: StoreContext,
+  key: string,
+  paths: ObjectPaths,
+  staged: string,
+  file: StagedFile,
+  options: PutOptions,
+  verify?: () => Promise<void>,
+): Promise<PutResult> {
+  const current = await context.current(key, paths, true);
+  checkPreconditions(context, key, current, options);
+  const record: VersionRecord = {
+    ...identityOf(file.stats),
+    etag: file.etag,
+    lastModified: new Date().toISOString(),
+    contentType: options.contentType,
+    metadata: { ...options.metadata },
+  };
+  await verify?.();
+  await context.notify({ type: 'created', info: toInfo(key, record) });
+
+  // The sidecar keeps the current version's record beside the new one, so readers that
+  // opened the old data file still find its metadata until the rename below lands.
+  await placeSidecar(context, paths, { key, versions: current ? [record, current] : [record] });
+  try {
+    // link() fails with EEXIST if the key appeared meanwhile, making create-only atomic.
+    if (options.createOnly) await link(staged, paths.data);
+    else await rename(staged, paths.data);
+  } catch (error) {
+    if (options.createOnly && isErrno(error, 'EEXIST')) {
+      throw context.conflict(key, 'another writer created it first; pick another key.');
+    }
+    throw error;
+  }
+  if (context.sync) await syncDirectory(paths.parent);
+
+  return { key, etag: file.etag };
+}
+
+/** Stages the bytes, then checks preconditions and commits under the key's lock. */
+async function write(
+  context: StoreContext,
+  key: string,
+  source: ChunkSource,
+  options: PutOptions,
+  verify?: () => Promise<void>,
+): Promise<PutResult> {
+  const { staging } = await context.ready();
+  const paths = await context.paths(key);
+  const staged = join(staging, `${randomUUID()}.data`);
+  const { limits } = context;
+  try {
+    // Fail fast before streaming a large body; the check that counts runs again at commit.
+    if (options.createOnly || options.ifMatch !== undefined) {
+      checkPreconditions(context, key, await context.current(key, paths, false), options);
+    }
+    const file = await stageWrite(staged, source, {
+      signal: options.signal,
+      maxBytes: limits.maxObjectBytes,
+      tooLarge: (size) =>
+        new InvalidConfigError(
+          `The object written to ${JSON.stringify(key)} passed ${size} bytes, over the ` +
+            `${limits.profile} limit of ${limits.maxObjectBytes} bytes per object; split it.`,
+          { provider: 'local' },
+        ),
+      sync: context.sync,
+    });
+
+    return await context.locked(key, () =>
+      commit(context, key, paths, staged, file, options, verify),
+    );
+  } catch (error) {
+    source.discard();
+    throw error;
+  } finally {
+    await rm(staged, { force: true });
+  }
+}
+
+/** Writes an object from any accepted data. */
+export async function putObject(
+  context: StoreContext,
+  key: string,
+  data: PutData,
+  options: PutOptions,
+): Promise<PutResult> {
+  context.checkKey(key);
+  checkPutOptions(key, options, context.limits);
+  options.signal?.throwIfAborted();
+
+  return write(context, key, toChunkSource(key, data, options.signal), options);
+}
+
+/** Deletes an object; a missing one is fine and records no change. */
+export async function deleteObject(context: StoreContext, key: string): Promise<void> {
+  context.checkKey(key);
+  const paths = await context.paths(key);
+  await context.locked(key, async () => {
+    const present = await lstat(paths.data).catch(() => undefined);
+    if (present === undefined) return;
+    await context.notify({ type: 'deleted', key });
+    // The data file goes first: a crash in between leaves an orphan sidecar, never an object
+    // that comes back with its metadata lost.
+    await rm(paths.data, { force: true });
+    await rm(paths.meta, { force: true });
+    await pruneEmpty(context.dir, paths.parent);
+  });
+}
+
+/** Copies an object, keeping its content type and metadata unless the options replace them. */
+export async function copyObject(
+  context: StoreContext,
+  sourceKey: string,
+  targetKey: string,
+  options: PutOptions,
+): Promise<PutResult> {
+  context.checkKey(sourceKey);
+  context.checkKey(targetKey);
+  checkPutOptions(targetKey, options, context.limits);
+
+  const { info, body } = await getObject(context, sourceKey, { signal: options.signal });
+  const target: PutOptions = {
+    ...options,
+    contentType: options.contentType ?? info.contentType,
+    metadata: options.metadata ?? info.metadata,
+  };
+  try {
+    checkPutOptions(targetKey, target, context.limits);
+    const source = { chunks: body, owned: true, discard: () => body.destroy() };
+
+    return await write(context, targetKey, source, target);
+  } finally {
+    body.destroy();
+  }
+}
+
+/** Imports a file dropped into the bucket folder as an object, then removes the file. */
+export async function importDropped(context: StoreContext, absPath: string): Promise<PutResult> {
+  const key = droppedKey(context.dir, absPath, context.bucket);
+  context.checkKey(key);
+  const before = await stat(absPath, { bigint: true }).catch(() => undefined);
+  if (!before?.isFile()) {
+    throw new InvalidConfigError(
+      `Cannot import ${JSON.stringify(absPath)} into ${context.bucket}: it is not a file ` +
+        '(it may have been imported or removed already).',
+      { provider: 'local' },
+    );
+  }
+  const unchanged = async (): Promise<void> => {
+    const now = await stat(absPath, { bigint: true }).catch(() => undefined);
+    const same = now?.ino === before.ino && now.size === before.size;
+    if (same && now.mtimeNs === before.mtimeNs) return;
+    throw context.conflict(
+      key,
+      `the dropped file ${absPath} changed while it was imported; import it again once it ` +
+        'stops changing.',
+    );
+  };
+
+  const body = createReadStream(absPath, { highWaterMark: READ_CHUNK_BYTES });
+  let result: PutResult;
+  try {
+    const source = { chunks: body, owned: true, discard: () => body.destroy() };
+    result = await write(context, key, source, { contentType: contentTypeOf(key) }, unchanged);
+  } finally {
+    body.destroy();
+  }
+  await rm(absPath, { force: true });
+  await pruneEmpty(context.dir, dirname(absPath));
+
+  return result;
+}

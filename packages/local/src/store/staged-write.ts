@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import type { BigIntStats } from 'node:fs';
+import { type FileHandle, rm } from 'node:fs/promises';
+import type { ChunkSource } from './put-data.js';
+import { createExclusive } from './sidecar.js';
+
+/** What staging wrote: the content's ETag and size, and the staged file's stats. */
+export interface StagedFile {
+  etag: string;
+  size: number;
+  stats: BigIntStats;
+}
+
+/** Options of {@link stageWrite}. */
+export interface StageOptions {
+  signal?: AbortSignal | undefined;
+  /** Largest object allowed; `tooLarge` builds the error once the bytes pass it. */
+  maxBytes: number;
+  tooLarge: (size: number) => Error;
+  /** Flush the file to disk before returning. */
+  sync: boolean;
+}
+
+// Chunks are written in batches of about this size with one writev call, so that a source of
+// small pieces costs few system calls; at most one batch is in flight while the next fills.
+const BATCH_BYTES = 1024 * 1024;
+// Most buffers one writev call takes on common platforms (IOV_MAX).
+const BATCH_BUFFERS = 1024;
+
+async function writeAll(handle: FileHandle, buffers: Uint8Array[], position: number) {
+  let pending = buffers;
+  let offset = position;
+  while (pending.length > 0) {
+    const { bytesWritten } = await handle.writev(pending, offset);
+    if (bytesWritten === 0) {
+      throw Object.assign(new Error('the filesystem took no bytes'), {
+        code: 'EIO',
+        syscall: 'writev',
+      });
+    }
+    offset += bytesWritten;
+    let skip = bytesWritten;
+    const rest: Uint8Array[] = [];
+    for (const buffer of pending) {
+      if (skip >= buffer.byteLength) {
+        skip -= buffer.byteLength;
+      } else {
+        rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
+        skip = 0;
+      }
+    }
+    pending = rest;
+  }
+}
+
+/**
+ * Streams a chunk source into a new file while hashing it (SHA-256, the ETag). At most one
+ * batch is being written while the next is read and hashed, so memory stays bounded by about
+ * two batches whatever the object's size.
+ */
+export async function stageWrite(
+  path: string,
+  source: ChunkSource,
+  options: StageOptions,
+): Promise<StagedFile> {
+  const handle = await createExclusive(path);
+  const hash = createHash('sha256');
+  let size = 0;
+  let position = 0;
+  let inFlight: Promise<void> | undefined;
+  let batch: Uint8Array[] = [];
+  let batchBytes = 0;
+
+  const flush = async (): Promise<void> => {
+    await inFlight;
+    if (batch.length === 0) return;
+    const write = writeAll(handle, batch, position);
+    // Marked handled now; the failure still surfaces at the next await of inFlight.
+    write.catch(() => undefined);
+    inFlight = write;
+    position += batchBytes;
+    batch = [];
+    batchBytes = 0;
+  };
+
+  try {
+    for await (const chunk of source.chunks) {
+      options.signal?.throwIfAborted();
+      if (chunk.byteLength === 0) continue;
+      size += chunk.byteLength;
+      if (size > options.maxBytes) throw options.tooLarge(size);
+      hash.update(chunk);
+      // A producer that may reuse its buffer gets a copy; streams hand theirs over.
+      batch.push(source.owned ? chunk : Buffer.from(chunk));
+      batchBytes += chunk.byteLength;
+      if (batchBytes >= BATCH_BYTES || batch.length >= BATCH_BUFFERS) await flush();
+    }
+    options.signal?.throwIfAborted();
+    await flush();
+    await inFlight;
+    if (options.sync) await handle.sync();
+    const stats = await handle.stat({ bigint: true });
+    await handle.close();
+
+    return { etag: `"${hash.digest('hex')}"`, size, stats };
+  } catch (error) {
+    await inFlight?.catch(() => undefined);
+    await handle.close().catch(() => undefined);
+    await rm(path, { force: true });
+    throw error;
+  }
+}
