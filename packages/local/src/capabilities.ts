@@ -9,7 +9,10 @@ export const LOCAL_CAPABILITIES: CapabilityDeclaration = {
     'trigger.object-deleted': { support: 'yes' },
     'trigger.queue': { support: 'yes' },
     'trigger.http': { support: 'yes', note: 'served by `cloudport dev` on a local port' },
-    'trigger.schedule': { support: 'yes', note: 'fires in `cloudport dev`, not in `cloudport run`' },
+    'trigger.schedule': {
+      support: 'yes',
+      note: 'fires in `cloudport dev`, not in `cloudport run`',
+    },
     'outcome.retry': { support: 'yes' },
     'outcome.dead-letter': { support: 'yes' },
     'outcome.per-message': { support: 'yes' },

@@ -9,14 +9,6 @@ export {
   type QueueCounts,
 } from './queue/index.js';
 export { createLocalAdapter, type LocalInput } from './runtime/adapter.js';
-export {
-  createFileStore,
-  type FileStore,
-  type FileStoreHooks,
-  type FileStoreOptions,
-  isStoreEntry,
-  type StoreChange,
-} from './store/file-store.js';
 export { FAULT_VARIABLE, type FaultPoint } from './runtime/faults.js';
 export { createLocalRuntime, EVENT_MAX_ATTEMPTS, wipeRoot } from './runtime/runtime.js';
 export type {
@@ -32,3 +24,11 @@ export type {
   Progress,
   RunSummary,
 } from './runtime/types.js';
+export {
+  createFileStore,
+  type FileStore,
+  type FileStoreHooks,
+  type FileStoreOptions,
+  isStoreEntry,
+  type StoreChange,
+} from './store/file-store.js';

@@ -188,8 +188,14 @@ export function adapterConformance(runner: TestRunner, options: AdapterConforman
       it(
         'fails an object event whose handler throws, so the platform retries it',
         withHarness(async ({ harness }) => {
-          const input = harness.objectInput({ type: 'created', bucket: 'conf-in', key: 'in/retry' });
-          assert.deepEqual(harness.outcomes(input, await harness.run('created', input)), ['failed']);
+          const input = harness.objectInput({
+            type: 'created',
+            bucket: 'conf-in',
+            key: 'in/retry',
+          });
+          assert.deepEqual(harness.outcomes(input, await harness.run('created', input)), [
+            'failed',
+          ]);
         }),
       );
 
@@ -211,7 +217,11 @@ export function adapterConformance(runner: TestRunner, options: AdapterConforman
       it(
         'decodes an object-deleted event without size or etag',
         withHarness(async ({ seen, harness }) => {
-          const input = harness.objectInput({ type: 'deleted', bucket: 'conf-in', key: 'gone/a b' });
+          const input = harness.objectInput({
+            type: 'deleted',
+            bucket: 'conf-in',
+            key: 'gone/a b',
+          });
           assert.deepEqual(harness.outcomes(input, await harness.run('deleted', input)), [
             'acknowledged',
           ]);
@@ -299,16 +309,21 @@ function queueCases(
       const texts = harness.messageInput('conf-text', [{ messageId: 't-1', body: 'ok 42' }]);
       await harness.run('texts', texts);
       const raw = new Uint8Array([0, 255, 10, 13, 128]);
-      await harness.run('bytes', harness.messageInput('conf-bytes', [{ messageId: 'b-1', body: raw }]));
-      const job = seen.get('jobs')?.[0] as MessageEvent<{ n: number }>;
+      await harness.run(
+        'bytes',
+        harness.messageInput('conf-bytes', [{ messageId: 'b-1', body: raw }]),
+      );
+      const [job] = (seen.get('jobs') ?? []) as MessageEvent<{ n: number }>[];
+      const [text] = (seen.get('texts') ?? []) as MessageEvent<string>[];
+      const [bytes] = (seen.get('bytes') ?? []) as MessageEvent<Uint8Array>[];
+      assert.ok(job && text && bytes, 'every handler ran');
       assert.equal(job.messageId, 'm-1');
       assert.equal(job.id, 'm-1');
       assert.equal(job.queue, 'conf-jobs');
       assert.deepEqual(job.body, { action: 'ok', n: 1 });
       assert.equal(job.attributes.tenant, 'a b');
-      assert.equal((seen.get('texts')?.[0] as MessageEvent<string>).body, 'ok 42');
-      const bytes = (seen.get('bytes')?.[0] as MessageEvent<Uint8Array>).body;
-      assert.deepEqual(new Uint8Array(bytes), raw);
+      assert.equal(text.body, 'ok 42');
+      assert.deepEqual(new Uint8Array(bytes.body), raw);
     }),
   );
 
