@@ -3,7 +3,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   type HttpTrigger,
   invoke,
@@ -84,7 +84,7 @@ async function watchBuckets(host: DevHost, signal: AbortSignal): Promise<FSWatch
     await mkdir(dir, { recursive: true });
     const importing = new Set<string>();
     const watcher = watch(dir, { recursive: true, signal }, (_type, name) => {
-      if (!name || isStoreEntry(name.toString())) return;
+      if (!name || isStoreEntry(name.toString()) || isEditorLitter(name.toString())) return;
       const path = join(dir, name.toString());
       if (importing.has(path)) return;
       importing.add(path);
@@ -99,6 +99,13 @@ async function watchBuckets(host: DevHost, signal: AbortSignal): Promise<FSWatch
   }
 
   return watchers;
+}
+
+/** Hidden files, editor swap files and backups that a folder collects but no one drops. */
+function isEditorLitter(path: string): boolean {
+  const base = basename(path);
+
+  return base.startsWith('.') || base.endsWith('~') || base === 'Thumbs.db';
 }
 
 /** Imports a dropped file once its size has stopped changing, so half-copied files wait. */
