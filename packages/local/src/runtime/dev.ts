@@ -53,9 +53,21 @@ export async function startDev(host: DevHost, options: DevOptions): Promise<DevS
       if (!response.headersSent) response.writeHead(500).end();
     });
   });
-  await new Promise<void>((ready) => {
-    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', ready);
-  });
+  try {
+    await new Promise<void>((ready, fail) => {
+      server.once('error', fail);
+      server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => {
+        server.off('error', fail);
+        ready();
+      });
+    });
+  } catch (error) {
+    stop.abort();
+    for (const watcher of watchers) watcher.close();
+    await consumers;
+    unlisten();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const session: DevSession = {
     url: `http://${options.host ?? '127.0.0.1'}:${address.port}`,
