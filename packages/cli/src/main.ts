@@ -25,8 +25,8 @@ Options:
   -v, --version  Print the version.
 
 Environment:
-  CLOUDPORT_LOG_LEVEL  Level of handler logs on stderr: debug, info (default), warn, error,
-                       silent.
+  CLOUDPORT_LOG_LEVEL  Level of handler logs on stderr: debug, info, warn, error or
+                       silent (run: error by default; dev and invoke: info).
   CLOUDPORT_DEBUG=1    Print the stack of an error after its one-line message.
 
 Exit codes: 0 done, 1 events failed (invoke, or run --fail-on-dead-letters), 2 usage or

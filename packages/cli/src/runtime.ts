@@ -18,6 +18,8 @@ export interface OpenRuntimeOptions {
   profile?: LimitProfile | undefined;
   /** Where handler and runtime log lines go (one JSON object each). */
   writeLog: (line: string) => void;
+  /** Level used when `CLOUDPORT_LOG_LEVEL` is unset. Defaults to `info`. */
+  defaultLogLevel?: LogLevel;
 }
 
 /**
@@ -28,7 +30,7 @@ export async function openRuntime(
   context: CommandContext,
   options: OpenRuntimeOptions,
 ): Promise<LocalRuntime> {
-  const logger = createLogger(context, options.writeLog);
+  const logger = createLogger(context, options.writeLog, options.defaultLogLevel ?? 'info');
   const { createLocalRuntime } = await import('@cloudport/local');
 
   return createLocalRuntime({
@@ -41,10 +43,14 @@ export async function openRuntime(
 
 /**
  * Handler and runtime logs go to standard error as JSON lines, at the level named by
- * `CLOUDPORT_LOG_LEVEL` (`debug`, `info`, `warn`, `error` or `silent`; default `info`).
+ * `CLOUDPORT_LOG_LEVEL` (`debug`, `info`, `warn`, `error` or `silent`), else the command's default.
  */
-function createLogger(context: CommandContext, write: (line: string) => void): Logger | false {
-  const setting = context.env.CLOUDPORT_LOG_LEVEL?.trim().toLowerCase() || 'info';
+function createLogger(
+  context: CommandContext,
+  write: (line: string) => void,
+  fallback: LogLevel,
+): Logger | false {
+  const setting = context.env.CLOUDPORT_LOG_LEVEL?.trim().toLowerCase() || fallback;
   const level = choiceOption('CLOUDPORT_LOG_LEVEL', setting, LOG_LEVELS);
   if (level === 'silent') return false;
 

@@ -53,7 +53,7 @@ Options:
 
 Progress shows on stderr once a run has taken about a second: a bar on a terminal, a status
 line every 5 seconds otherwise. Handler logs go to stderr as JSON lines; set
-CLOUDPORT_LOG_LEVEL to debug, info (default), warn, error or silent.
+CLOUDPORT_LOG_LEVEL to debug, info, warn, error (default) or silent.
 
 Exit codes: 0 done (dead letters are reported), 1 dead letters with --fail-on-dead-letters,
 2 usage or runtime error, 130 interrupted (run again to resume).`;
@@ -84,7 +84,14 @@ async function runPipeline(argv: readonly string[], context: CommandContext): Pr
   const progress = createProgress({ stream: context.io.stderr, enabled: !json });
   let runtime: LocalRuntime | undefined;
   try {
-    runtime = await openRuntime(context, { pipeline, root, profile, writeLog: progress.log });
+    // The summary reports retries and dead letters, so only errors are logged by default.
+    runtime = await openRuntime(context, {
+      pipeline,
+      root,
+      profile,
+      writeLog: progress.log,
+      defaultLogLevel: 'error',
+    });
     const input =
       inputDir && bucket
         ? await copyDirectory(runtime, inputDir, bucket, progress, stop.signal)

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { type FSWatcher, watch } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -43,6 +44,7 @@ export interface DevHost {
  */
 export async function startDev(host: DevHost, options: DevOptions): Promise<DevSession> {
   const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
   const unlisten = options.onInvocation ? host.listen(options.onInvocation) : () => {};
   const consumers = host.startConsumers(stop.signal);
   const watchers = await watchBuckets(host, stop.signal);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
@@ -111,6 +112,8 @@ class Runtime implements LocalRuntime {
   async drain(options: DrainOptions = {}): Promise<RunSummary> {
     const started = performance.now();
     const stop = new AbortController();
+    // Every worker of every function waits on this one signal.
+    setMaxListeners(0, stop.signal);
     const abort = () => stop.abort();
     options.signal?.addEventListener('abort', abort, { once: true });
     this.tracking = true;
