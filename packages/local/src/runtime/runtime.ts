@@ -213,7 +213,7 @@ class Runtime implements LocalRuntime {
     const after = async <T extends { etag?: string }>(key: string, result: T): Promise<T> => {
       await this.flushIntents(bucket, key, result.etag);
       if (this.tracking) this.written.add(bucket);
-      this.faults.pass('put', bucket);
+      this.faults.pass('put', bucket, key);
       return result;
     };
     const wrapped: FileStore = Object.create(inner);
