@@ -43,7 +43,20 @@ export async function runUnits(
   options: Omit<InvokeOptions<unknown>, 'adapter' | 'input'>,
   decoded: Decoded[],
 ): Promise<Settled[]> {
-  const context = createContext(options);
+  const timeout = options.signal ? undefined : deadlineSignal(options);
+  const context = createContext(options, timeout?.signal);
+  try {
+    return await runInOrder(options, context, decoded);
+  } finally {
+    if (timeout) clearTimeout(timeout.timer);
+  }
+}
+
+async function runInOrder(
+  options: Omit<InvokeOptions<unknown>, 'adapter' | 'input'>,
+  context: HandlerContext,
+  decoded: Decoded[],
+): Promise<Settled[]> {
   const settled: Settled[] = [];
   let failedKeys: Set<string> | undefined;
   for (const unit of decoded) {
@@ -132,7 +145,24 @@ async function settle(
   }
 }
 
-function createContext(options: Omit<InvokeOptions<unknown>, 'adapter' | 'input'>): HandlerContext {
+/**
+ * A signal that aborts shortly before the invocation's deadline (or the function's timeout),
+ * so handlers can stop cleanly; the platform stops them at the deadline regardless.
+ */
+function deadlineSignal(options: Omit<InvokeOptions<unknown>, 'adapter' | 'input'>) {
+  const controller = new AbortController();
+  const end = options.deadline ?? Date.now() + options.fn.timeoutSeconds * 1000;
+  const reason = () => new Error(`Invocation ${options.invocationId} reached its time limit.`);
+  const timer = setTimeout(() => controller.abort(reason()), Math.max(0, end - Date.now() - 500));
+  timer.unref?.();
+
+  return { signal: controller.signal, timer };
+}
+
+function createContext(
+  options: Omit<InvokeOptions<unknown>, 'adapter' | 'input'>,
+  signal: AbortSignal | undefined,
+): HandlerContext {
   const { fn } = options;
   const end = options.deadline ?? Date.now() + fn.timeoutSeconds * 1000;
 
@@ -141,7 +171,7 @@ function createContext(options: Omit<InvokeOptions<unknown>, 'adapter' | 'input'
     pipeline: options.pipeline.name,
     functionName: fn.name,
     logger: options.logger.child({ invocationId: options.invocationId }),
-    signal: options.signal ?? new AbortController().signal,
+    signal: options.signal ?? signal ?? new AbortController().signal,
     remainingTimeMs: () => end - Date.now(),
   };
 }

@@ -580,3 +580,30 @@ describe('invoke', () => {
     expect(handler).not.toHaveBeenCalled();
   });
 });
+
+describe('invoke: the abort signal', () => {
+  it('aborts the handler signal shortly before the deadline', async () => {
+    let aborted: boolean | undefined;
+    const { run } = setup({
+      handler: async (_event: MessageEvent, context: HandlerContext) => {
+        await new Promise((done) => setTimeout(done, 700));
+        aborted = context.signal.aborted;
+      },
+    });
+    await run([{ id: 'slow', body: { n: 1 } }], { deadline: Date.now() + 600 });
+
+    expect(aborted).toBe(true);
+  });
+
+  it('leaves the signal alone when the handler finishes in time', async () => {
+    let aborted: boolean | undefined;
+    const { run } = setup({
+      handler: (_event: MessageEvent, context: HandlerContext) => {
+        aborted = context.signal.aborted;
+      },
+    });
+    await run([{ id: 'quick', body: { n: 1 } }], { deadline: Date.now() + 60_000 });
+
+    expect(aborted).toBe(false);
+  });
+});

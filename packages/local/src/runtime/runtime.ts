@@ -35,6 +35,10 @@ import type {
 
 /** Deliveries of an object or schedule event before it is set aside, like Lambda's 1 + 2. */
 export const EVENT_MAX_ATTEMPTS = 3;
+/** Object and schedule events one local invocation takes; each still has its own outcome. */
+const EVENT_BATCH_SIZE = 10;
+/** Invocations of one function running at once on object and schedule events. */
+const EVENT_CONCURRENCY = 8;
 
 /**
  * Creates the embedded runtime for a pipeline: buckets are folders under `root/buckets`,
@@ -335,8 +339,8 @@ class Runtime implements LocalRuntime {
             fn,
             queue,
             input: (messages) => ({ kind: 'events', messages }),
-            batchSize: 1,
-            concurrency: 4,
+            batchSize: EVENT_BATCH_SIZE,
+            concurrency: EVENT_CONCURRENCY,
             maxAttempts: EVENT_MAX_ATTEMPTS,
           }),
         ];
