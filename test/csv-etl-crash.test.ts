@@ -35,7 +35,7 @@ interface Run {
 }
 
 function run(root: string, fault?: string): Run {
-  const env = { ...process.env, CLOUDPORT_LOG_LEVEL: 'silent' };
+  const env: NodeJS.ProcessEnv = { ...process.env, CLOUDPORT_LOG_LEVEL: 'silent' };
   delete env.CLOUDPORT_FAULT;
   if (fault) env.CLOUDPORT_FAULT = fault;
   const result = spawnSync(
