@@ -111,6 +111,7 @@ export type {
 export {
   currentResolver,
   type ResourceResolver,
+  runWithResolver,
   setDefaultResolver,
   withResolver,
 } from './resolver.js';

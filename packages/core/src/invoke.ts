@@ -5,7 +5,7 @@ import { type NeutralEvent, toJsonEvent } from './events.js';
 import type { Logger } from './logger.js';
 import { type DeadLetterRecord, type Outcome, outcomeOfError } from './outcomes.js';
 import type { Pipeline, PipelineFunction } from './pipeline.js';
-import { type ResourceResolver, withResolver } from './resolver.js';
+import { type ResourceResolver, runWithResolver } from './resolver.js';
 
 /** Everything one invocation needs. */
 export interface InvokeOptions<Input, Output = unknown> {
@@ -21,6 +21,12 @@ export interface InvokeOptions<Input, Output = unknown> {
   signal?: AbortSignal;
 }
 
+type RunOptions = Omit<InvokeOptions<unknown>, 'adapter' | 'input'>;
+
+const PROCESSED: Outcome = Object.freeze({ kind: 'processed' });
+/** How long before the deadline the handler's signal aborts. */
+const ABORT_MARGIN_MS = 500;
+
 /**
  * Runs one platform invocation: decode, call the handler once per unit in order, settle each
  * outcome (forwarding dead letters to the bound queue), then encode the platform's result.
@@ -33,80 +39,74 @@ export async function invoke<Input, Output>(
 ): Promise<Output> {
   const { adapter, fn } = options;
   const decoded = adapter.decode(fn, options.input);
-  const settled = await withResolver(options.resolver, () => runUnits(options, decoded));
+  const settled = await runWithResolver(options.resolver, () => runUnits(options, decoded));
 
   return adapter.encode(fn, settled);
 }
 
 /** Runs decoded units and settles their outcomes; the loop behind {@link invoke}. */
-export async function runUnits(
-  options: Omit<InvokeOptions<unknown>, 'adapter' | 'input'>,
-  decoded: Decoded[],
-): Promise<Settled[]> {
-  const timeout = options.signal ? undefined : deadlineSignal(options);
-  const context = createContext(options, timeout?.signal);
-  try {
-    return await runInOrder(options, context, decoded);
-  } finally {
-    if (timeout) clearTimeout(timeout.timer);
-  }
-}
-
-async function runInOrder(
-  options: Omit<InvokeOptions<unknown>, 'adapter' | 'input'>,
-  context: HandlerContext,
-  decoded: Decoded[],
-): Promise<Settled[]> {
-  const settled: Settled[] = [];
+export async function runUnits(options: RunOptions, decoded: Decoded[]): Promise<Settled[]> {
+  const context = new InvocationContext(options);
+  const settled: Settled[] = new Array(decoded.length);
   let failedKeys: Set<string> | undefined;
-  for (const unit of decoded) {
-    const key = 'orderingKey' in unit ? unit.orderingKey : undefined;
-    if (key !== undefined && failedKeys?.has(key)) {
-      settled.push({ ...unit, outcome: { kind: 'retry', error: skippedError(key) } });
-      continue;
+  try {
+    for (let index = 0; index < decoded.length; index++) {
+      const unit = decoded[index]!;
+      const key = 'orderingKey' in unit ? unit.orderingKey : undefined;
+      if (key !== undefined && failedKeys?.has(key)) {
+        settled[index] = withOutcome(unit, { kind: 'retry', error: skippedError(key) });
+        continue;
+      }
+      const result = await runUnit(options, context, unit);
+      if (key !== undefined && failed(result.outcome)) {
+        failedKeys ??= new Set();
+        failedKeys.add(key);
+      }
+      settled[index] = result;
     }
-    const result = await runUnit(options, context, unit);
-    if (key !== undefined && failed(result.outcome)) {
-      failedKeys ??= new Set();
-      failedKeys.add(key);
-    }
-    settled.push(result);
+  } finally {
+    context.dispose();
   }
 
   return settled;
 }
 
-async function runUnit(
-  options: Omit<InvokeOptions<unknown>, 'adapter' | 'input'>,
-  context: HandlerContext,
-  unit: Decoded,
-): Promise<Settled> {
-  const { fn } = options;
+async function runUnit(options: RunOptions, context: HandlerContext, unit: Decoded) {
   if ('error' in unit) {
     const outcome = outcomeOfError(unit.error);
     logFailure(context.logger, unit.id, outcome);
-    return { ...unit, outcome: await settle(options, unit.id, unit.raw, outcome) };
+    return withOutcome(unit, await settle(options, unit.id, () => unit.raw, outcome));
   }
   try {
     if ('request' in unit) {
-      const handler = fn.handler as (r: Request, c: HandlerContext) => Promise<Response>;
-      return {
-        ...unit,
-        outcome: { kind: 'processed' },
-        response: await handler(unit.request(), context),
-      };
+      const handler = options.fn.handler as (r: Request, c: HandlerContext) => Promise<Response>;
+      const response = await handler(unit.request(), context);
+      return { id: unit.id, request: unit.request, outcome: PROCESSED, response };
     }
-    const handler = fn.handler as (e: NeutralEvent, c: HandlerContext) => unknown;
-    await handler(unit.event, context);
+    const handler = options.fn.handler as (e: NeutralEvent, c: HandlerContext) => unknown;
+    const result = handler(unit.event, context);
+    // Synchronous handlers cost no extra promise.
+    if (result !== undefined && typeof (result as Promise<unknown>).then === 'function') {
+      await result;
+    }
 
-    return { ...unit, outcome: { kind: 'processed' } };
+    return withOutcome(unit, PROCESSED);
   } catch (error) {
     const outcome = outcomeOfError(error);
     logFailure(context.logger, unit.id, outcome);
-    const event = 'event' in unit ? toJsonEvent(unit.event) : undefined;
+    const event = () => ('event' in unit ? toJsonEvent(unit.event) : undefined);
 
-    return { ...unit, outcome: await settle(options, unit.id, event, outcome) };
+    return withOutcome(unit, await settle(options, unit.id, event, outcome));
   }
+}
+
+function withOutcome(unit: Decoded, outcome: Outcome): Settled {
+  if ('event' in unit) {
+    return { id: unit.id, event: unit.event, orderingKey: unit.orderingKey, outcome };
+  }
+  if ('request' in unit) return { id: unit.id, request: unit.request, outcome };
+
+  return { id: unit.id, error: unit.error, raw: unit.raw, outcome };
 }
 
 /**
@@ -115,9 +115,9 @@ async function runUnit(
  * takes over; a failed forward becomes a retry, so nothing is lost.
  */
 async function settle(
-  options: Omit<InvokeOptions<unknown>, 'adapter' | 'input'>,
+  options: RunOptions,
   eventId: string,
-  event: unknown,
+  event: () => unknown,
   outcome: Outcome,
 ): Promise<Outcome> {
   const { fn, pipeline } = options;
@@ -129,7 +129,7 @@ async function settle(
     pipeline: pipeline.name,
     function: fn.name,
     eventId,
-    event,
+    event: event(),
     deadLetteredAt: new Date().toISOString(),
   };
   try {
@@ -146,41 +146,66 @@ async function settle(
 }
 
 /**
- * A signal that aborts shortly before the invocation's deadline (or the function's timeout),
- * so handlers can stop cleanly; the platform stops them at the deadline regardless.
+ * The handler context of one invocation. The logger child and the abort signal are made on
+ * first use, so handlers that use neither pay for neither.
  */
-function deadlineSignal(options: Omit<InvokeOptions<unknown>, 'adapter' | 'input'>) {
-  const controller = new AbortController();
-  const end = options.deadline ?? Date.now() + options.fn.timeoutSeconds * 1000;
-  const reason = () => new Error(`Invocation ${options.invocationId} reached its time limit.`);
-  const timer = setTimeout(() => controller.abort(reason()), Math.max(0, end - Date.now() - 500));
-  timer.unref?.();
+class InvocationContext implements HandlerContext {
+  readonly invocationId: string;
+  readonly pipeline: string;
+  readonly functionName: string;
+  private readonly options: RunOptions;
+  private readonly end: number;
+  private child: Logger | undefined;
+  private controller: AbortController | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
-  return { signal: controller.signal, timer };
-}
+  constructor(options: RunOptions) {
+    this.options = options;
+    this.invocationId = options.invocationId;
+    this.pipeline = options.pipeline.name;
+    this.functionName = options.fn.name;
+    this.end = options.deadline ?? Date.now() + options.fn.timeoutSeconds * 1000;
+  }
 
-function createContext(
-  options: Omit<InvokeOptions<unknown>, 'adapter' | 'input'>,
-  signal: AbortSignal | undefined,
-): HandlerContext {
-  const { fn } = options;
-  const end = options.deadline ?? Date.now() + fn.timeoutSeconds * 1000;
+  get logger(): Logger {
+    this.child ??= this.options.logger.child({ invocationId: this.invocationId });
+    return this.child;
+  }
 
-  return {
-    invocationId: options.invocationId,
-    pipeline: options.pipeline.name,
-    functionName: fn.name,
-    logger: options.logger.child({ invocationId: options.invocationId }),
-    signal: options.signal ?? signal ?? new AbortController().signal,
-    remainingTimeMs: () => end - Date.now(),
-  };
+  /** Aborts shortly before the deadline, so handlers can stop cleanly. */
+  get signal(): AbortSignal {
+    if (this.options.signal) return this.options.signal;
+    if (!this.controller) {
+      const controller = new AbortController();
+      const reason = new Error(`Invocation ${this.invocationId} reached its time limit.`);
+      const wait = this.end - Date.now() - ABORT_MARGIN_MS;
+      if (wait <= 0) controller.abort(reason);
+      else {
+        this.timer = setTimeout(() => controller.abort(reason), wait);
+        this.timer.unref?.();
+      }
+      this.controller = controller;
+    }
+
+    return this.controller.signal;
+  }
+
+  remainingTimeMs(): number {
+    return this.end - Date.now();
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
 }
 
 function logFailure(logger: Logger, eventId: string, outcome: Outcome): void {
-  if (outcome.kind === 'retry')
+  if (outcome.kind === 'retry') {
     logger.warn('handler failed; event will be retried', { eventId, error: outcome.error });
-  if (outcome.kind === 'dead-letter')
+  }
+  if (outcome.kind === 'dead-letter') {
     logger.warn('event dead-lettered', { eventId, reason: outcome.reason });
+  }
 }
 
 /** True when the platform will see the unit as failed: retried, or dead-lettered unforwarded. */

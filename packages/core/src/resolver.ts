@@ -18,6 +18,17 @@ export function withResolver<T>(resolver: ResourceResolver, fn: () => T): T {
   return scoped.run(resolver, fn);
 }
 
+/**
+ * Like {@link withResolver}, but without entering a scope when `resolver` is already the one
+ * in effect: a deployed function binds one resolver at cold start, and the scope would only
+ * cost time on every invocation.
+ */
+export function runWithResolver<T>(resolver: ResourceResolver, fn: () => T): T {
+  if (resolver === (scoped.getStore() ?? fallback)) return fn();
+
+  return scoped.run(resolver, fn);
+}
+
 /** Sets the resolver used outside {@link withResolver}; adapters call it at cold start. */
 export function setDefaultResolver(resolver: ResourceResolver | undefined): void {
   fallback = resolver;

@@ -1,0 +1,78 @@
+import type { CapabilityDeclaration } from '@cloudport/core';
+
+/** What the GCP adapter, its Cloud Storage store and its Pub/Sub queue support. */
+export const GCP_CAPABILITIES: CapabilityDeclaration = {
+  implementation: 'gcp',
+  title: 'GCP',
+  features: {
+    'trigger.object-created': {
+      support: 'yes',
+      note: 'Eventarc `finalized`; it also fires for copies and for overwrites',
+    },
+    'trigger.object-deleted': {
+      support: 'yes',
+      note:
+        'Eventarc `deleted`; it also fires for the old generation when ' +
+        'an object is overwritten in a bucket without versioning',
+    },
+    'trigger.queue': {
+      support: 'yes',
+      note: 'Pub/Sub push through Eventarc, one message per invocation',
+    },
+    'trigger.http': { support: 'yes' },
+    'trigger.schedule': {
+      support: 'yes',
+      note:
+        'Cloud Scheduler publishes to a Pub/Sub topic; the ' +
+        'firing time is the publish time to the minute',
+    },
+    'outcome.retry': {
+      support: 'yes',
+      note:
+        'needs the trigger retry policy `RETRY_POLICY_RETRY`, which ' +
+        'deploy sets; without it failed events are dropped',
+    },
+    'outcome.dead-letter': { support: 'yes' },
+    'outcome.per-message': {
+      support: 'yes',
+      note: 'each message is an invocation of its own',
+    },
+    'store.range-read': { support: 'yes' },
+    'store.stream-write': { support: 'yes', note: 'resumable uploads' },
+    'store.metadata': { support: 'yes' },
+    'store.create-only': { support: 'yes', note: '`ifGenerationMatch: 0`' },
+    'store.if-match': { support: 'yes', note: 'the ETag is the object generation' },
+    'store.list': { support: 'yes' },
+    'store.copy': { support: 'yes' },
+    'store.signed-url': {
+      support: 'yes',
+      note:
+        'V4; needs a service-account key, or a runtime ' +
+        'service account allowed to sign blobs as itself',
+    },
+    'queue.batch-send': { support: 'yes' },
+    'queue.attributes': {
+      support: 'yes',
+      note: 'up to 100; names starting with `goog` are reserved',
+    },
+    'queue.delay': { support: 'no', note: 'Pub/Sub has no per-message delay' },
+    'queue.ordering-key': {
+      support: 'partial',
+      note:
+        'in order per key on subscriptions with message ordering; ' +
+        'a pull may hand over several messages of one key at once',
+    },
+    'queue.deduplication': {
+      support: 'no',
+      note: 'Pub/Sub has no deduplication id at publish; handlers dedupe on the message id',
+    },
+    'queue.redelivery': {
+      support: 'yes',
+      note: 'Pub/Sub counts deliveries only on subscriptions with a dead-letter policy',
+    },
+    'queue.dead-letter': {
+      support: 'yes',
+      note: 'a subscription dead-letter policy allows 5 to 100 attempts',
+    },
+  },
+};

@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import {
+  type Adapter,
+  type Bindings,
+  CloudportError,
+  currentResolver,
+  InvalidConfigError,
+  invoke,
+  isCloudportError,
+  type Logger,
+  type LogLevel,
+  type Pipeline,
+  type PipelineFunction,
+  type ResourceResolver,
+  readBindings,
+  resolveLogger,
+  runUnits,
+  setDefaultResolver,
+} from '@cloudport/core';
+import { createGcpAdapter, type GcpInput, type GcpOutput } from './adapter.js';
+import { PROVIDER } from './errors.js';
+import { createCloudLogger, parseTrace, traceFields } from './logging.js';
+import type { GcpClientOptions } from './resolver.js';
+import {
+  type FrameworkRequest,
+  routeStatus,
+  toWebRequest,
+  writeWebResponse,
+} from './triggers/http.js';
+
+/** A registered CloudEvent function: resolves to acknowledge, rejects to fail the event. */
+export type CloudEventFunction = (cloudEvent: unknown) => Promise<void>;
+/** A registered HTTP function, taking the framework's Express request and response. */
+export type HttpFunction = (req: FrameworkRequest, res: ServerResponse) => Promise<void>;
+
+/** The two registration calls of functions-framework that the adapter uses. */
+export interface FunctionRegistry {
+  http(name: string, handler: HttpFunction): void;
+  cloudEvent(name: string, handler: CloudEventFunction): void;
+}
+
+/** Options of {@link registerFunctions}. */
+export interface RegisterOptions extends GcpClientOptions {
+  /** Read once, now; defaults to `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Where logs go; `false` for none. Defaults to JSON lines on standard output. */
+  logger?: Logger | false;
+  /** Lowest level logged; defaults to `CLOUDPORT_LOG_LEVEL`, else `info`. */
+  logLevel?: LogLevel;
+  /** Project of the trace field in logs; defaults to `GOOGLE_CLOUD_PROJECT`. */
+  projectId?: string;
+  /** Registers only these functions; defaults to every function of the pipeline. */
+  functions?: readonly string[];
+  /** Runs handlers against this resolver instead of the stores and queues of the bindings. */
+  resolver?: ResourceResolver;
+  /** Registers with this instead of `@google-cloud/functions-framework`. */
+  registry?: FunctionRegistry;
+}
+
+/** What {@link registerFunctions} registered. */
+export interface GcpRegistration {
+  /** The entry point of each function, by function name: the function's own name. */
+  entryPoints: ReadonlyMap<string, string>;
+  /** The registered functions, by entry point, to call directly (in tests and benchmarks). */
+  functions: ReadonlyMap<string, CloudEventFunction | HttpFunction>;
+  adapter: Adapter<GcpInput, GcpOutput>;
+  resolver: ResourceResolver;
+  bindings: Bindings;
+}
+
+// functions-framework's own rule for names (function_registry.ts); every name of the portable
+// grammar (3 to 30 of [a-z0-9-], starting with a letter, no trailing hyphen) satisfies it.
+const ENTRY_POINT = /^[A-Za-z](?:[-_A-Za-z0-9]{0,61}[A-Za-z0-9])?$/;
+const LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
+
+/**
+ * The entry point (functions-framework target) of a function: its own name, which the portable
+ * name grammar keeps valid there. Deploy passes it as the function's `entryPoint`.
+ */
+export function entryPointOf(functionName: string): string {
+  if (ENTRY_POINT.test(functionName)) return functionName;
+
+  throw new InvalidConfigError(
+    `Function name ${JSON.stringify(functionName)} is not a valid functions-framework entry point.`,
+    { provider: PROVIDER },
+  );
+}
+
+/**
+ * Registers a pipeline's functions with functions-framework, one entry point per function named
+ * as the function: object, queue and schedule triggers as `cloudEvent` functions, HTTP triggers
+ * as `http` functions. Configuration is read once, here: the bindings (`CLOUDPORT_*`), the log
+ * level and the project. Clients are created on first use, each SDK loaded only then.
+ *
+ * @example
+ * // index.js, the deployed source's main module
+ * import { registerFunctions } from '@cloudport/gcp';
+ * import pipeline from './pipeline.js';
+ * registerFunctions(pipeline); // entry points: 'parse', 'aggregate', ...
+ */
+export function registerFunctions(
+  pipeline: Pipeline,
+  options: RegisterOptions = {},
+): GcpRegistration {
+  const env = options.env ?? process.env;
+  const bindings = readBindings(env);
+  const adapter = createGcpAdapter({ ...options, bindings });
+  const resolver = adapter.bind(pipeline);
+  const level = options.logLevel ?? levelOf(bindings.variables.get('CLOUDPORT_LOG_LEVEL'));
+  const logger = resolveLogger(options.logger, () => createCloudLogger({ level }));
+  const projectId = options.projectId ?? env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT;
+  const registry = options.registry ?? loadFramework();
+  const entryPoints = new Map<string, string>();
+  const functions = new Map<string, CloudEventFunction | HttpFunction>();
+  const context: Context = { pipeline, adapter, resolver, logger, projectId };
+  for (const fn of selected(pipeline, options.functions)) {
+    const entryPoint = entryPointOf(fn.name);
+    if (fn.trigger.kind === 'http') {
+      const handler = httpFunction(context, fn);
+      registry.http(entryPoint, handler);
+      functions.set(entryPoint, handler);
+    } else {
+      const handler = cloudEventFunction(context, fn);
+      registry.cloudEvent(entryPoint, handler);
+      functions.set(entryPoint, handler);
+    }
+    entryPoints.set(fn.name, entryPoint);
+  }
+  setDefaultResolver(resolver);
+
+  return { entryPoints, functions, adapter, resolver, bindings };
+}
+
+interface Context {
+  pipeline: Pipeline;
+  adapter: Adapter<GcpInput, GcpOutput>;
+  resolver: ResourceResolver;
+  logger: Logger;
+  projectId: string | undefined;
+}
+
+function cloudEventFunction(context: Context, fn: PipelineFunction): CloudEventFunction {
+  const base = context.logger.child({ function: fn.name });
+
+  return (cloudEvent) => {
+    const trace = parseTrace((cloudEvent as { traceparent?: unknown } | null)?.traceparent);
+    const logger = trace ? base.child(traceFields(trace, context.projectId)) : base;
+
+    return run(context, fn, logger, { kind: 'cloudevent', event: cloudEvent }, settle);
+  };
+}
+
+const same = (output: GcpOutput) => output;
+
+/** Resolves for an acknowledged event; rejects, so that the framework answers 500, otherwise. */
+function settle(output: GcpOutput): void {
+  if (!output.acknowledged) throw answerOf(output.error);
+}
+
+function httpFunction(context: Context, fn: PipelineFunction): HttpFunction {
+  const base = context.logger.child({ function: fn.name });
+  const trigger = fn.trigger as Extract<PipelineFunction['trigger'], { kind: 'http' }>;
+
+  return async (req, res) => {
+    const method = req.method ?? 'GET';
+    const path = new URL(req.originalUrl ?? req.url ?? '/', 'http://function').pathname;
+    const status = routeStatus(trigger, method, path);
+    if (status !== 200) {
+      const allow = status === 405 ? { allow: trigger.method } : {};
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...allow });
+      res.end(status === 404 ? 'Not Found\n' : 'Method Not Allowed\n');
+      return;
+    }
+    const header = req.headers.traceparent ?? req.headers['x-cloud-trace-context'];
+    const trace = parseTrace(header);
+    const logger = trace ? base.child(traceFields(trace, context.projectId)) : base;
+    const id = req.executionId ?? randomUUID();
+    const input: GcpInput = { kind: 'http', id, request: () => toWebRequest(req) };
+    const output = await run(context, fn, logger, input, same, req.abortController?.signal);
+    const response = output.response;
+    if (!(response instanceof Response)) {
+      if (output.acknowledged) logger.error('the handler returned no Response', { id });
+      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Internal Server Error\n');
+      return;
+    }
+    await writeWebResponse(response, res, method);
+  };
+}
+
+/**
+ * Runs one invocation through the adapter. Written with `then` rather than `async`/`await`:
+ * functions-framework runs every request in a domain, which hooks each promise, so every promise
+ * spared here is time saved on every event.
+ */
+function run<T>(
+  context: Context,
+  fn: PipelineFunction,
+  logger: Logger,
+  input: GcpInput,
+  finish: (output: GcpOutput) => T,
+  signal?: AbortSignal,
+): Promise<T> {
+  const invocationId = input.kind === 'http' ? input.id : randomUUID();
+  const { adapter, pipeline, resolver } = context;
+  const options = { pipeline, fn, resolver, logger, invocationId, ...(signal ? { signal } : {}) };
+  const refuse = (error: unknown): never => {
+    // Input that is no CloudEvent, or a binding that is missing: nothing ran.
+    const code = isCloudportError(error) ? error.code : undefined;
+    logger.error('invocation refused', { invocationId, code, error });
+    throw answerOf(error);
+  };
+  try {
+    if (!isProcessDefault(resolver)) {
+      return invoke({ ...options, adapter, input }).then(finish, refuse);
+    }
+    // invoke() without its AsyncLocalStorage scope, which adds nothing when this resolver is the
+    // process default anyway; on Node 20 entering such a scope switches async hooks on for the
+    // whole process, and every later request of the framework pays for them.
+    const decoded = adapter.decode(fn, input);
+    return runUnits(options, decoded).then(
+      (settled) => finish(adapter.encode(fn, settled)),
+      refuse,
+    );
+  } catch (error) {
+    return Promise.reject(error).catch(refuse);
+  }
+}
+
+/**
+ * The error handed to functions-framework, which answers 500 with its message as the body
+ * (outside production): a cloudport error's message then starts with its stable code.
+ */
+function answerOf(error: unknown): unknown {
+  if (!isCloudportError(error)) return error;
+
+  return new CloudportError(error.code, `${error.code}: ${error.message}`, {
+    provider: error.provider ?? PROVIDER,
+    cause: error,
+  });
+}
+
+function isProcessDefault(resolver: ResourceResolver): boolean {
+  try {
+    return currentResolver() === resolver;
+  } catch {
+    return false;
+  }
+}
+
+function selected(pipeline: Pipeline, names: readonly string[] | undefined): PipelineFunction[] {
+  if (names === undefined) return [...pipeline.functions.values()];
+
+  return names.map((name) => {
+    const fn = pipeline.functions.get(name);
+    if (fn) return fn;
+    throw new InvalidConfigError(
+      `Pipeline ${pipeline.name} has no function ${JSON.stringify(name)} to register.`,
+      { provider: PROVIDER },
+    );
+  });
+}
+
+function levelOf(value: string | undefined): LogLevel {
+  return value !== undefined && LEVELS.has(value) ? (value as LogLevel) : 'info';
+}
+
+// functions-framework is CommonJS: required here, on first registration, so that importing this
+// package for its store or queue alone does not load it.
+function loadFramework(): FunctionRegistry {
+  try {
+    return createRequire(import.meta.url)('@google-cloud/functions-framework') as FunctionRegistry;
+  } catch (cause) {
+    throw new InvalidConfigError(
+      '@google-cloud/functions-framework could not be loaded; install it beside @cloudport/gcp.',
+      { provider: PROVIDER, cause },
+    );
+  }
+}
