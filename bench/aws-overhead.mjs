@@ -1,0 +1,215 @@
+// Per-call overhead of the AWS adapter's Lambda handler against hand-written raw handlers doing
+// the same trivial in-memory work, in the same process:
+//
+// - SQS: a 10-message batch of JSON bodies, two of which fail. Both variants parse each body,
+//   add its amount to a total, throw for the two failing messages, log each failure as one JSON
+//   line (message, message id, request id, error with stack) to a sink that drops it, and
+//   return the failed ids as batchItemFailures.
+// - S3: a one-record event. Both variants decode the form-encoded key and record its size in a
+//   map; the adapter also maps the bucket to its logical name and derives the event id.
+//
+// Rounds alternate the variants; each figure is the median over rounds of the mean time per
+// call. ratio = the larger of the two adapter/raw ratios (SQS and S3), so the target holds for
+// both; sqsRatio and s3Ratio and the absolute microseconds per call are reported beside it.
+// noLogSqsRatio repeats the SQS case with logging off in both variants.
+import { createHandler } from '@cloudport/aws';
+import {
+  bucket,
+  createJsonLogger,
+  definePipeline,
+  onMessage,
+  onObjectCreated,
+  queue,
+} from '@cloudport/core';
+
+export const meta = { name: 'aws-overhead', diskMb: 0, target: { ratio: { max: 1.1 } } };
+
+const ROUNDS = 21;
+const CALLS = 4000;
+const ENV = {
+  CLOUDPORT_PIPELINE: 'bench',
+  CLOUDPORT_BUCKET_UPLOADS: 'acme-bench-uploads',
+  CLOUDPORT_QUEUE_ROWS: 'https://sqs.eu-west-1.amazonaws.com/123456789012/acme-bench-rows',
+};
+const CONTEXT = { awsRequestId: 'bench-request', getRemainingTimeInMillis: () => 60_000 };
+const drop = () => {};
+// One resolver for every handler, as one Lambda process binds one; no handler here uses it.
+const RESOLVER = { store: () => undefined, queue: () => undefined };
+
+let total = 0;
+const sizes = new Map();
+
+/** The work both variants do per message: async, as a message handler usually is. */
+async function addAmount(body) {
+  if (body.fail) throw new Error(`row ${body.n} cannot be counted`);
+  total += body.amount;
+}
+
+/** The work both variants do per object. */
+async function recordSize(key, size) {
+  sizes.set(key, size);
+}
+
+function sqsEvent() {
+  const arn = 'arn:aws:sqs:eu-west-1:123456789012:acme-bench-rows';
+  const Records = Array.from({ length: 10 }, (_, n) => ({
+    messageId: `0000000${n}-1111-4222-8333-444444444444`,
+    receiptHandle: `AQEB-receipt-${n}`,
+    body: JSON.stringify({ n, amount: n * 3, fail: n === 3 || n === 7 }),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: String(1771063200000 + n),
+      SenderId: 'AROAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: String(1771063200100 + n),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: arn,
+    awsRegion: 'eu-west-1',
+  }));
+
+  return { Records };
+}
+
+function s3Event() {
+  return {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'eu-west-1',
+        eventTime: '2026-02-14T09:31:07.412Z',
+        eventName: 'ObjectCreated:Put',
+        s3: {
+          bucket: { name: 'acme-bench-uploads', arn: 'arn:aws:s3:::acme-bench-uploads' },
+          object: {
+            key: 'incoming/2026+Q1/orders%2Bnorth.csv',
+            size: 1843,
+            eTag: '5f3c2a9e0d1b4c7a8e6f2d3b1a0c9e8d',
+            sequencer: '0067AF1E2B3C4D5E6F',
+          },
+        },
+      },
+    ],
+  };
+}
+
+function rawSqsHandler(log) {
+  return async (event, context) => {
+    const batchItemFailures = [];
+    for (const record of event.Records) {
+      try {
+        await addAmount(JSON.parse(record.body));
+      } catch (error) {
+        if (log) {
+          const { name, message, stack } = error;
+          log(
+            JSON.stringify({
+              time: new Date().toISOString(),
+              level: 'warn',
+              message: 'message failed; it will be retried',
+              requestId: context.awsRequestId,
+              messageId: record.messageId,
+              error: { name, message, stack },
+            }),
+          );
+        }
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures };
+  };
+}
+
+async function rawS3Handler(event) {
+  for (const record of event.Records) {
+    const object = record.s3.object;
+    await recordSize(decodeURIComponent(object.key.replace(/\+/g, ' ')), object.size);
+  }
+}
+
+function adapterHandlers(logging) {
+  const uploads = bucket('uploads');
+  const rows = queue('rows');
+  const pipeline = definePipeline('bench', {
+    count: { trigger: onMessage(rows), handler: (message) => addAmount(message.body) },
+    sizes: {
+      trigger: onObjectCreated(uploads),
+      handler: (event) => recordSize(event.key, event.size),
+    },
+  });
+  const logger = logging ? createJsonLogger({ write: drop }) : false;
+  const options = { env: ENV, logger, resolver: RESOLVER };
+
+  return {
+    sqs: createHandler(pipeline, 'count', options),
+    s3: createHandler(pipeline, 'sizes', options),
+  };
+}
+
+async function timePerCall(handler, event) {
+  const started = performance.now();
+  for (let call = 0; call < CALLS; call++) await handler(event, CONTEXT);
+
+  return ((performance.now() - started) * 1000) / CALLS;
+}
+
+/** Median of per-round mean microseconds per call, the variants alternating within rounds. */
+async function compare(ours, raw, event) {
+  for (let warm = 0; warm < 3; warm++) {
+    await timePerCall(ours, event);
+    await timePerCall(raw, event);
+  }
+  const oursUs = [];
+  const rawUs = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    if (round % 2 === 0) {
+      oursUs.push(await timePerCall(ours, event));
+      rawUs.push(await timePerCall(raw, event));
+    } else {
+      rawUs.push(await timePerCall(raw, event));
+      oursUs.push(await timePerCall(ours, event));
+    }
+  }
+
+  return { ours: median(oursUs), raw: median(rawUs) };
+}
+
+export default async function run() {
+  const logged = adapterHandlers(true);
+  const quiet = adapterHandlers(false);
+  const sqsResult = await logged.sqs(sqsEvent(), CONTEXT);
+  if (sqsResult.batchItemFailures.length !== 2) throw new Error('the adapter did not fail two');
+
+  const sqs = await compare(logged.sqs, rawSqsHandler(drop), sqsEvent());
+  const s3 = await compare(logged.s3, rawS3Handler, s3Event());
+  const noLog = await compare(quiet.sqs, rawSqsHandler(undefined), sqsEvent());
+  const sqsRatio = sqs.ours / sqs.raw;
+  const s3Ratio = s3.ours / s3.raw;
+
+  return {
+    ratio: round(Math.max(sqsRatio, s3Ratio)),
+    sqsRatio: round(sqsRatio),
+    sqsUs: round(sqs.ours),
+    sqsRawUs: round(sqs.raw),
+    s3Ratio: round(s3Ratio),
+    s3Us: round(s3.ours),
+    s3RawUs: round(s3.raw),
+    noLogSqsRatio: round(noLog.ours / noLog.raw),
+    noLogSqsUs: round(noLog.ours),
+    noLogSqsRawUs: round(noLog.raw),
+    // Read so that no variant's work can be optimised away.
+    workDone: total > 0 && sizes.size === 1,
+  };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function round(value) {
+  return Math.round(value * 1000) / 1000;
+}

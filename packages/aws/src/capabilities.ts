@@ -1,0 +1,68 @@
+import type { CapabilityDeclaration } from '@cloudport/core';
+
+/** What the AWS adapter, its S3 store and its SQS queue support on AWS itself. */
+export const AWS_CAPABILITIES: CapabilityDeclaration = {
+  implementation: 'aws',
+  title: 'AWS',
+  features: {
+    'trigger.object-created': { support: 'yes', note: 'S3 event notifications' },
+    'trigger.object-deleted': { support: 'yes', note: 'S3 event notifications' },
+    'trigger.queue': { support: 'yes', note: 'SQS event source mapping' },
+    'trigger.http': {
+      support: 'partial',
+      note: 'API Gateway HTTP API (payload 2.0) and Function URLs; bodies are buffered, 6 MB',
+    },
+    'trigger.schedule': {
+      support: 'yes',
+      note: 'EventBridge Scheduler with the cloudport input, or a scheduled rule',
+    },
+    'outcome.retry': {
+      support: 'yes',
+      note: 'object and schedule events retry the whole invocation (Lambda async retries)',
+    },
+    'outcome.dead-letter': {
+      support: 'yes',
+      note:
+        'without a bound queue: SQS redrive policy, or the Lambda on-failure destination after ' +
+        'the async retries',
+    },
+    'outcome.per-message': {
+      support: 'partial',
+      note:
+        'SQS batches report each message (ReportBatchItemFailures); the records of one S3 ' +
+        'event fail together',
+    },
+    'store.range-read': { support: 'yes' },
+    'store.stream-write': { support: 'yes', note: 'multipart upload, 8 MiB parts' },
+    'store.metadata': { support: 'yes', note: '2 KB of user metadata' },
+    'store.create-only': { support: 'yes', note: 'If-None-Match: *' },
+    'store.if-match': { support: 'yes', note: 'If-Match' },
+    'store.list': { support: 'yes' },
+    'store.copy': {
+      support: 'partial',
+      note: 'CopyObject, objects up to 5 GB',
+    },
+    'store.signed-url': { support: 'yes', note: 'up to 7 days' },
+    'queue.batch-send': { support: 'yes', note: 'split to 10 entries and 1 MiB' },
+    'queue.attributes': {
+      support: 'partial',
+      note: 'at most 9 per message: one of the 10 SQS slots is reserved for dead-letter reasons',
+    },
+    'queue.delay': {
+      support: 'partial',
+      note: 'standard queues only, up to 900 s; FIFO queues raise UNSUPPORTED',
+    },
+    'queue.ordering-key': {
+      support: 'partial',
+      note:
+        'FIFO queues only (message group); a receive may return several messages of one group, ' +
+        'in order',
+    },
+    'queue.deduplication': {
+      support: 'partial',
+      note: 'FIFO queues only, within the 5-minute SQS deduplication window',
+    },
+    'queue.redelivery': { support: 'yes' },
+    'queue.dead-letter': { support: 'yes', note: 'redrive policy (maxReceiveCount)' },
+  },
+};

@@ -1,0 +1,110 @@
+import {
+  createJsonLogger,
+  type HttpTrigger,
+  InvalidConfigError,
+  invoke,
+  isCloudportError,
+  type Logger,
+  type LogLevel,
+  type Pipeline,
+  type PipelineFunction,
+  type ResourceResolver,
+  readBindings,
+  resolveLogger,
+  setDefaultResolver,
+} from '@cloudport/core';
+import { createAwsAdapter } from './adapter.js';
+import type { AwsClientOptions } from './binding.js';
+import { randomId } from './builtins.js';
+import type { LambdaContext, LambdaResult } from './events.js';
+import { DeferredLogger } from './logger.js';
+import { serverError, unmatchedRoute } from './triggers/http.js';
+
+/** Options of {@link createHandler}. */
+export interface HandlerOptions extends AwsClientOptions {
+  /** Where bindings and the log level are read from, once. Defaults to `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Structured logger; `false` silences it. Defaults to JSON lines on standard output. */
+  logger?: Logger | false;
+  /** Binds resources another way; by default, S3 stores and SQS queues by the bindings. */
+  resolver?: ResourceResolver;
+}
+
+/** A Lambda handler made by {@link createHandler}. */
+export type LambdaHandler = (event: unknown, context?: LambdaContext) => Promise<LambdaResult>;
+
+// Lambda's advanced logging controls set AWS_LAMBDA_LOG_LEVEL; CLOUDPORT_LOG_LEVEL wins over it.
+const LOG_LEVELS: Record<string, LogLevel> = {
+  trace: 'debug',
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  error: 'error',
+  fatal: 'error',
+};
+
+/**
+ * Makes the Lambda handler of one function of a pipeline. Everything is read once, here, at
+ * cold start: the bindings (`CLOUDPORT_*` variables), the log level and the function itself;
+ * SDK clients are created on first use. Each call decodes the event for the function's
+ * trigger, runs the handler once per unit and returns what Lambda expects.
+ *
+ * @example
+ * // functions/parse.ts, bundled as the Lambda function's entry point
+ * import { createHandler } from '@cloudport/aws';
+ * import pipeline from '../src/pipeline.js';
+ * export const handler = createHandler(pipeline, 'parse');
+ */
+export function createHandler(
+  pipeline: Pipeline,
+  functionName: string,
+  options: HandlerOptions = {},
+): LambdaHandler {
+  const fn = functionOf(pipeline, functionName);
+  const env = options.env ?? process.env;
+  const bindings = readBindings(env);
+  const adapter = createAwsAdapter({ ...options, pipeline, bindings });
+  const resolver = adapter.bind(pipeline);
+  const base = resolveLogger(options.logger, () => createJsonLogger({ level: logLevelOf(env) }));
+  const logger = new DeferredLogger(base.child({ pipeline: pipeline.name, function: fn.name }));
+  // One Lambda process runs one invocation at a time, so the handler's resolver can be the
+  // default one; invoke() then skips the AsyncLocalStorage scope. A process hosting several
+  // handlers (tests) scopes every handler but the default's owner.
+  setDefaultResolver(resolver);
+  const http = fn.trigger.kind === 'http' ? (fn as PipelineFunction<HttpTrigger>) : undefined;
+
+  return async (event, context) => {
+    const invocationId = context?.awsRequestId || randomId();
+    const remaining = context?.getRemainingTimeInMillis() ?? fn.timeoutSeconds * 1000;
+    const deadline = Date.now() + remaining;
+    try {
+      if (http !== undefined) {
+        const miss = unmatchedRoute(http, event);
+        if (miss !== undefined) return miss;
+      }
+      const run = { pipeline, fn, resolver, logger, invocationId, deadline };
+      return await invoke({ ...run, adapter, input: event });
+    } catch (error) {
+      logger.error('invocation failed', { invocationId, error });
+      if (http !== undefined && !isCloudportError(error, 'INVALID_EVENT')) return serverError();
+      throw error;
+    }
+  };
+}
+
+function functionOf(pipeline: Pipeline, name: string): PipelineFunction {
+  const fn = pipeline.functions.get(name);
+  if (fn) return fn;
+  const known = [...pipeline.functions.keys()].join(', ');
+
+  throw new InvalidConfigError(
+    `Pipeline ${pipeline.name} has no function ${JSON.stringify(name)}; it has: ${known}.`,
+    { provider: 'aws' },
+  );
+}
+
+function logLevelOf(env: Record<string, string | undefined>): LogLevel {
+  const value = (env.CLOUDPORT_LOG_LEVEL ?? env.AWS_LAMBDA_LOG_LEVEL ?? 'info').toLowerCase();
+
+  return LOG_LEVELS[value] ?? 'info';
+}

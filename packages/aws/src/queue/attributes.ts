@@ -1,0 +1,121 @@
+import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
+import { InvalidConfigError } from '@cloudport/core';
+import type { SqsRecordAttribute } from '../events.js';
+
+/** Attribute names cloudport reserves on SQS messages; sends may not use them. */
+export const RESERVED_ATTRIBUTE_PREFIX = 'cloudport.';
+/** The attribute a dead-lettered message carries its reason in, as JSON. */
+export const DEAD_LETTER_ATTRIBUTE = 'cloudport.dead-letter';
+/**
+ * SQS refuses empty attribute values, so an empty string travels under this custom String
+ * type with a one-character placeholder, and is read back as the empty string.
+ */
+export const EMPTY_STRING_TYPE = 'String.cloudport-empty';
+const EMPTY_PLACEHOLDER = '-';
+// Names: 1-256 of [A-Za-z0-9_.-], no leading or trailing period, no "..", no AWS./Amazon. prefix.
+const NAME = /^[A-Za-z0-9_-](?:[A-Za-z0-9_.-]{0,254}[A-Za-z0-9_-])?$/;
+const AWS_PREFIX = /^(?:aws|amazon)\./i;
+
+/** Attributes encoded for SendMessage, with the bytes SQS counts toward the message size. */
+export interface EncodedAttributes {
+  attributes: Record<string, MessageAttributeValue> | undefined;
+  count: number;
+  bytes: number;
+}
+
+/**
+ * Encodes neutral string attributes as SQS `String` attributes (empty strings under
+ * {@link EMPTY_STRING_TYPE}); names are checked against the SQS rules first.
+ */
+// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html
+export function toMessageAttributes(
+  attributes: Record<string, string> | undefined,
+  where: string,
+): EncodedAttributes {
+  if (attributes === undefined) return { attributes: undefined, count: 0, bytes: 0 };
+  const encoded: Record<string, MessageAttributeValue> = {};
+  let count = 0;
+  let bytes = 0;
+  for (const name of Object.keys(attributes)) {
+    const value = attributes[name];
+    checkName(name, where);
+    if (typeof value !== 'string') {
+      throw new InvalidConfigError(
+        `${where}: attribute ${JSON.stringify(name)} is not a string; attributes carry strings.`,
+        { provider: 'aws' },
+      );
+    }
+    const entry =
+      value === ''
+        ? { DataType: EMPTY_STRING_TYPE, StringValue: EMPTY_PLACEHOLDER }
+        : { DataType: 'String', StringValue: value };
+    encoded[name] = entry;
+    count += 1;
+    bytes += utf8Length(name) + entry.DataType.length + utf8Length(entry.StringValue);
+  }
+
+  return { attributes: count === 0 ? undefined : encoded, count, bytes };
+}
+
+/**
+ * Reads the attributes of a Lambda SQS record as neutral strings: `String` and `Number` values
+ * as they were sent (custom type labels included), `Binary` values as base64, and cloudport's
+ * reserved attributes left out.
+ */
+export function fromRecordAttributes(
+  attributes: Record<string, SqsRecordAttribute> | undefined,
+): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (attributes === undefined || attributes === null) return result;
+  for (const name in attributes) {
+    if (name.startsWith(RESERVED_ATTRIBUTE_PREFIX)) continue;
+    const attribute = attributes[name];
+    const type = attribute?.dataType ?? 'String';
+    if (type === EMPTY_STRING_TYPE) result[name] = '';
+    else if (type.startsWith('Binary')) result[name] = attribute?.binaryValue ?? '';
+    else result[name] = attribute?.stringValue ?? '';
+  }
+
+  return result;
+}
+
+/** Reads ReceiveMessage attributes as neutral strings, the same way as Lambda records. */
+export function fromMessageAttributes(
+  attributes: Record<string, MessageAttributeValue> | undefined,
+): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (attributes === undefined) return result;
+  for (const name of Object.keys(attributes)) {
+    if (name.startsWith(RESERVED_ATTRIBUTE_PREFIX)) continue;
+    const attribute = attributes[name];
+    const type = attribute?.DataType ?? 'String';
+    if (type === EMPTY_STRING_TYPE) result[name] = '';
+    else if (type.startsWith('Binary')) {
+      result[name] = Buffer.from(attribute?.BinaryValue ?? new Uint8Array()).toString('base64');
+    } else result[name] = attribute?.StringValue ?? '';
+  }
+
+  return result;
+}
+
+function checkName(name: string, where: string): void {
+  if (NAME.test(name) && !name.includes('..') && !AWS_PREFIX.test(name)) {
+    if (!name.startsWith(RESERVED_ATTRIBUTE_PREFIX)) return;
+    throw new InvalidConfigError(
+      `${where}: attribute ${JSON.stringify(name)} uses the reserved prefix ` +
+        `"${RESERVED_ATTRIBUTE_PREFIX}"; rename it.`,
+      { provider: 'aws' },
+    );
+  }
+
+  throw new InvalidConfigError(
+    `${where}: attribute name ${JSON.stringify(name)} is not valid on SQS (1-256 letters, ` +
+      'digits, "_", "-" or ".", no leading, trailing or double period, no AWS./Amazon. prefix).',
+    { provider: 'aws' },
+  );
+}
+
+/** Bytes of a string in UTF-8. */
+export function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}

@@ -1,0 +1,311 @@
+import type {
+  Message,
+  MessageAttributeValue,
+  SQSClient,
+  SQSClientConfig,
+} from '@aws-sdk/client-sqs';
+import {
+  type BodyKind,
+  type ConsumableQueue,
+  createJsonLogger,
+  InvalidConfigError,
+  InvalidEventError,
+  type Logger,
+  ProviderError,
+  type QueueRef,
+  type ReceivedMessage,
+  type ReceiveOptions,
+  resolveLogger,
+  type SendEntry,
+  type SendOptions,
+  type SendResult,
+} from '@cloudport/core';
+import { loadSqs, type SqsSdk } from '../sdk.js';
+import { DEAD_LETTER_ATTRIBUTE } from './attributes.js';
+import { toQueueError } from './sqs-errors.js';
+import { type PreparedEntry, prepareEntry, splitBatch } from './sqs-prepare.js';
+import { toReceived } from './sqs-receive.js';
+import {
+  findQueueUrl,
+  once,
+  type QueueSettings,
+  readQueueSettings,
+  type SqsCall,
+} from './sqs-settings.js';
+
+/** Options of {@link createSqsQueue}. */
+export interface SqsQueueOptions<T> {
+  /** The logical queue, with its body kind. */
+  queue: QueueRef<T>;
+  /** The queue's URL; when absent it is looked up by `physicalName`. */
+  url?: string;
+  /** The SQS queue's name. Defaults to the logical name. */
+  physicalName?: string;
+  /** An SQS client, or a function giving one; by default one is made from `clientConfig`. */
+  client?: SQSClient | (() => Promise<SQSClient>);
+  /** Configuration of the client made when none is given (region, endpoint, credentials). */
+  clientConfig?: SQSClientConfig;
+  /**
+   * Where {@link ConsumableQueue.deadLetter} sends messages. Defaults to the dead-letter queue
+   * of the queue's redrive policy.
+   */
+  deadLetterUrl?: string;
+  /** Where a received message whose body cannot be decoded is reported; `false` silences it. */
+  logger?: Logger | false;
+}
+
+// SQS caps one receive at 10 messages and one long poll at 20 seconds.
+const MAX_RECEIVE = 10;
+const MAX_WAIT_SECONDS = 20;
+// Pause between short polls while less than a second of a receive's wait is left.
+const SHORT_POLL_PAUSE_MS = 100;
+// A dead-letter reason is cut to this many characters so that it fits beside the message.
+const MAX_REASON_CHARS = 4096;
+
+/**
+ * A queue over SQS, for sending and for consuming. The queue's MaximumMessageSize, type
+ * (standard or FIFO) and redrive policy are read once, on first use, and every limit is
+ * checked before anything is sent. Batches are split into calls of 10 entries and 1 MiB.
+ *
+ * On FIFO queues the ordering key is the message group (a send without one is a group of its
+ * own, unordered as on a standard queue) and sends without a deduplication id get a fresh one
+ * unless the queue deduplicates by content. Standard queues raise `UNSUPPORTED` for ordering keys
+ * and deduplication ids, FIFO queues for per-message delays.
+ *
+ * @example
+ * const rows = createSqsQueue({ queue: rowsRef, url: process.env.ROWS_URL });
+ * await rows.sendBatch(batches.map((body) => ({ body })));
+ */
+export function createSqsQueue<T>(options: SqsQueueOptions<T>): ConsumableQueue<T> {
+  return new SqsQueue(options);
+}
+
+class SqsQueue<T> implements ConsumableQueue<T> {
+  readonly queue: string;
+  readonly body: BodyKind;
+  private readonly options: SqsQueueOptions<T>;
+  private client: Promise<SQSClient> | undefined;
+  /** The queue's URL and attributes, read once; a failed read is tried again next time. */
+  private readonly load: () => Promise<QueueSettings>;
+  private readonly deadLetterUrl: () => Promise<string>;
+  /** What each received message was on the wire, for forwarding it unchanged. */
+  private readonly wire = new WeakMap<ReceivedMessage<T>, WireMessage>();
+  private logger: Logger | undefined;
+
+  constructor(options: SqsQueueOptions<T>) {
+    this.options = options;
+    this.queue = options.queue.name;
+    this.body = options.queue.body;
+    const call: SqsCall = (action, send) => this.call(action, send);
+    this.load = once(() =>
+      readQueueSettings(call, options.url, options.physicalName ?? this.queue),
+    );
+    this.deadLetterUrl = once(async () => {
+      if (options.deadLetterUrl) return options.deadLetterUrl;
+      const { deadLetterArn, name } = await this.load();
+      if (deadLetterArn) return findQueueUrl(call, deadLetterArn);
+      throw new InvalidConfigError(
+        `Queue ${name} has no dead-letter queue: give a redrive policy to the queue or ` +
+          'deadLetterUrl to the cloudport queue.',
+        { provider: 'aws' },
+      );
+    });
+  }
+
+  async send(body: T, options: SendOptions = {}): Promise<SendResult> {
+    const settings = await this.load();
+    const { size: _size, ...entry } = prepareEntry(
+      settings,
+      this.body,
+      { ...options, body },
+      'message',
+    );
+    const output = await this.call('send a message to', (sdk, client) =>
+      client.send(new sdk.SendMessageCommand({ QueueUrl: settings.url, ...entry })),
+    );
+
+    return { messageId: output.MessageId ?? '' };
+  }
+
+  async sendBatch(entries: ReadonlyArray<SendEntry<T>>): Promise<SendResult[]> {
+    const settings = await this.load();
+    const prepared = entries.map((entry, index) =>
+      prepareEntry(settings, this.body, entry, `batch entry ${index}`),
+    );
+    const results: SendResult[] = [];
+    for (const chunk of splitBatch(prepared)) {
+      results.push(...(await this.sendChunk(settings, chunk, results.length)));
+    }
+
+    return results;
+  }
+
+  async receive(options: ReceiveOptions = {}): Promise<ReceivedMessage<T>[]> {
+    const settings = await this.load();
+    const deadline = Date.now() + (options.waitMs ?? 0);
+    for (;;) {
+      // Long polls wait whole seconds, never past the deadline; a shorter rest is short polls.
+      const left = deadline - Date.now();
+      const waitSeconds = Math.min(MAX_WAIT_SECONDS, Math.floor(left / 1000));
+      const output = await this.call('receive from', (sdk, client) =>
+        client.send(
+          new sdk.ReceiveMessageCommand({
+            QueueUrl: settings.url,
+            MaxNumberOfMessages: Math.min(MAX_RECEIVE, Math.max(1, options.maxMessages ?? 1)),
+            VisibilityTimeout: options.visibilityTimeoutSeconds,
+            WaitTimeSeconds: Math.max(0, waitSeconds),
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+          { abortSignal: options.signal },
+        ),
+      );
+      const messages = output.Messages ?? [];
+      if (messages.length > 0 || Date.now() >= deadline) return this.decode(settings, messages);
+      if (waitSeconds < 1) {
+        await pause(Math.min(SHORT_POLL_PAUSE_MS, deadline - Date.now()));
+      }
+    }
+  }
+
+  async complete(message: ReceivedMessage<T>): Promise<void> {
+    const settings = await this.load();
+    await this.call('delete a message from', (sdk, client) =>
+      client.send(
+        new sdk.DeleteMessageCommand({ QueueUrl: settings.url, ReceiptHandle: message.receipt }),
+      ),
+    );
+  }
+
+  async retry(message: ReceivedMessage<T>, options: { delaySeconds?: number } = {}) {
+    const settings = await this.load();
+    await this.call('change the visibility of a message in', (sdk, client) =>
+      client.send(
+        new sdk.ChangeMessageVisibilityCommand({
+          QueueUrl: settings.url,
+          ReceiptHandle: message.receipt,
+          VisibilityTimeout: options.delaySeconds ?? 0,
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Forwards the message unchanged (body, attributes, FIFO group) to the dead-letter queue,
+   * with the reason as JSON in the `cloudport.dead-letter` attribute, then deletes it here.
+   */
+  async deadLetter(message: ReceivedMessage<T>, reason: string): Promise<void> {
+    const settings = await this.load();
+    const target = await this.deadLetterUrl();
+    const wire = this.wire.get(message);
+    const note = {
+      reason: reason.slice(0, MAX_REASON_CHARS),
+      queue: settings.name,
+      messageId: message.messageId,
+      deadLetteredAt: new Date().toISOString(),
+    };
+    const attributes: Record<string, MessageAttributeValue> = {
+      ...wire?.attributes,
+      [DEAD_LETTER_ATTRIBUTE]: { DataType: 'String', StringValue: JSON.stringify(note) },
+    };
+    await this.call('forward a dead letter from', (sdk, client) =>
+      client.send(
+        new sdk.SendMessageCommand({
+          QueueUrl: target,
+          MessageBody: wire?.body ?? JSON.stringify(message.body),
+          MessageAttributes: attributes,
+          ...(settings.fifo
+            ? {
+                MessageGroupId: message.orderingKey ?? message.messageId,
+                MessageDeduplicationId: message.messageId,
+              }
+            : {}),
+        }),
+      ),
+    );
+    await this.complete(message);
+  }
+
+  /**
+   * Decodes received messages by the queue's body kind. A message whose body does not decode
+   * is reported and left in flight, so that the redrive policy sets it aside after its last
+   * receive; the other messages are returned.
+   */
+  private decode(settings: QueueSettings, messages: Message[]): ReceivedMessage<T>[] {
+    const received: ReceivedMessage<T>[] = [];
+    for (const message of messages) {
+      try {
+        const decoded = toReceived<T>(message, this.body, settings.fifo);
+        this.wire.set(decoded, { body: message.Body ?? '', attributes: message.MessageAttributes });
+        received.push(decoded);
+      } catch (error) {
+        if (!(error instanceof InvalidEventError)) throw error;
+        this.logger ??= resolveLogger(this.options.logger, () =>
+          createJsonLogger({ fields: { queue: settings.name } }),
+        );
+        this.logger.warn('received message left for the redrive policy', {
+          messageId: message.MessageId,
+          error,
+        });
+      }
+    }
+
+    return received;
+  }
+
+  private async sendChunk(settings: QueueSettings, chunk: PreparedEntry[], offset: number) {
+    const output = await this.call('send a batch to', (sdk, client) =>
+      client.send(
+        new sdk.SendMessageBatchCommand({
+          QueueUrl: settings.url,
+          Entries: chunk.map(({ size: _size, ...entry }, index) => ({ ...entry, Id: `${index}` })),
+        }),
+      ),
+    );
+    const failed = output.Failed ?? [];
+    if (failed.length > 0) {
+      const first = failed[0];
+      throw new ProviderError(
+        `SQS refused ${failed.length} of ${chunk.length} batch entries for ${settings.name} ` +
+          `(${first?.Code}: ${first?.Message}); ${offset} earlier entries were sent, and the ` +
+          'other entries of this call may have been.',
+        { provider: 'aws', cause: failed },
+      );
+    }
+    const ids = new Map((output.Successful ?? []).map((item) => [item.Id, item.MessageId]));
+
+    return chunk.map((_, index) => ({ messageId: ids.get(`${index}`) ?? '' }));
+  }
+
+  private async call<R>(
+    action: string,
+    send: (sdk: SqsSdk, client: SQSClient) => Promise<R>,
+  ): Promise<R> {
+    try {
+      const [sdk, client] = await Promise.all([loadSqs(), this.connect()]);
+      return await send(sdk, client);
+    } catch (error) {
+      throw toQueueError(error, `${action} queue ${this.options.physicalName ?? this.queue}`);
+    }
+  }
+
+  private connect(): Promise<SQSClient> {
+    const given = this.options.client;
+    this.client ??=
+      typeof given === 'function'
+        ? given()
+        : given
+          ? Promise.resolve(given)
+          : loadSqs().then((sdk) => new sdk.SQSClient(this.options.clientConfig ?? {}));
+    return this.client;
+  }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+interface WireMessage {
+  body: string;
+  attributes: Record<string, MessageAttributeValue> | undefined;
+}

@@ -1,0 +1,79 @@
+import {
+  type CloudportError,
+  InvalidConfigError,
+  ObjectNotFoundError,
+  PreconditionFailedError,
+} from '@cloudport/core';
+import { isSdkError, toProviderError } from '../errors.js';
+
+/** What a failed S3 call was doing, for the neutral error it becomes. */
+export interface S3Failure {
+  /** Such as `read`, `write` or `copy`. */
+  action: string;
+  /** The logical bucket. */
+  bucket: string;
+  /** The physical bucket, named in configuration errors. */
+  physicalName: string;
+  key: string;
+  /** The source of a copy, named when it is missing. */
+  sourceKey?: string;
+  /** The precondition the call carried. */
+  precondition?: 'createOnly' | 'ifMatch';
+}
+
+const NOT_FOUND = ['NoSuchKey', 'NotFound'];
+const CONFLICT = ['PreconditionFailed', 'ConditionalRequestConflict'];
+
+/**
+ * Translates an S3 SDK error into the core's errors at the store's boundary, keeping the SDK
+ * error as `cause`: a missing key becomes `OBJECT_NOT_FOUND` (or `PRECONDITION_FAILED` for an
+ * ifMatch write, which needs an object to match), 412 and 409 conditional conflicts become
+ * `PRECONDITION_FAILED`, 416 an `INVALID_CONFIG` range, a missing bucket `INVALID_CONFIG`, and
+ * anything else `PROVIDER_ERROR`.
+ */
+// https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
+export function toStoreError(error: unknown, failure: S3Failure): CloudportError | Error {
+  const { bucket, key, precondition } = failure;
+  const options = { provider: 'aws', cause: error } as const;
+  if (isAbort(error)) return error as Error;
+  if (isSdkError(error, ['NoSuchBucket'])) {
+    return new InvalidConfigError(
+      `The S3 bucket ${failure.physicalName} bound to ${bucket} does not exist; create it or ` +
+        'fix its binding.',
+      options,
+    );
+  }
+  if (isSdkError(error, NOT_FOUND, 404)) {
+    if (precondition === 'ifMatch' && failure.sourceKey === undefined) {
+      return new PreconditionFailedError(
+        bucket,
+        key,
+        'no object exists to match ifMatch.',
+        options,
+      );
+    }
+    return new ObjectNotFoundError(bucket, failure.sourceKey ?? key, options);
+  }
+  if (isSdkError(error, CONFLICT, 412) || (precondition && isSdkError(error, [], 409))) {
+    const detail =
+      precondition === 'createOnly'
+        ? 'an object already exists under the key (createOnly).'
+        : 'the object changed since the ETag given as ifMatch.';
+    return new PreconditionFailedError(bucket, key, detail, options);
+  }
+  if (isSdkError(error, ['InvalidRange'], 416)) {
+    return new InvalidConfigError(
+      `The range asked of ${JSON.stringify(key)} in ${bucket} starts at or past its last byte; ` +
+        'read head() first to learn the size.',
+      options,
+    );
+  }
+
+  return toProviderError(`${failure.action} ${JSON.stringify(key)} in ${bucket}`, error);
+}
+
+function isAbort(error: unknown): boolean {
+  const name = (error as Error | null)?.name;
+
+  return name === 'AbortError' || name === 'TimeoutError';
+}

@@ -1,0 +1,153 @@
+import {
+  type Decoded,
+  decodeBodyFromText,
+  InvalidEventError,
+  type MessageEvent,
+  type PipelineFunction,
+  type QueueTrigger,
+  type Settled,
+} from '@cloudport/core';
+import type { AwsBindingView } from '../binding.js';
+import type { SqsBatchResult, SqsRecord } from '../events.js';
+import { fromRecordAttributes } from '../queue/attributes.js';
+import { isoFromEpochMs } from '../time.js';
+import { isFailed, recordsOf } from './shared.js';
+
+/**
+ * Turns an SQS batch into one message event per record, bodies decoded by the queue's declared
+ * kind (`bytes` bodies travel base64). A record that is malformed, undecodable or from another
+ * queue becomes an `INVALID_EVENT` unit on its own, and the rest of the batch proceeds.
+ *
+ * On a FIFO queue the message group is the ordering key, so a failed message also fails every
+ * later message of its group in the batch; on a standard queue (where a group id only serves
+ * fair queueing) messages carry no ordering key.
+ */
+// https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
+export function decodeQueueEvent(
+  fn: PipelineFunction<QueueTrigger>,
+  input: unknown,
+  view: AwsBindingView,
+): Decoded[] {
+  const records = recordsOf<SqsRecord>(input, fn, 'an SQS batch');
+  const bound = view.queueNameOf(fn.trigger.queue.name);
+  const arnSuffix = bound === undefined ? undefined : `:${bound}`;
+  const units: Decoded[] = [];
+  for (let index = 0; index < records.length; index++) {
+    units.push(toMessageUnit(fn, records[index] as SqsRecord, index, arnSuffix));
+  }
+
+  return units;
+}
+
+/**
+ * Builds the partial batch response: the id of every message to deliver again. A failed record
+ * without a message id cannot be named, so the whole batch fails instead and SQS delivers every
+ * message of it again.
+ */
+// https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
+export function encodeQueueResult(fn: PipelineFunction, settled: Settled[]): SqsBatchResult {
+  const batchItemFailures: Array<{ itemIdentifier: string }> = [];
+  for (const unit of settled) {
+    if (!isFailed(unit.outcome)) continue;
+    const messageId = 'error' in unit ? messageIdOf(unit.raw) : unit.id;
+    if (messageId === undefined) {
+      throw new InvalidEventError(
+        `A message without a messageId failed in function ${JSON.stringify(fn.name)}; the whole ` +
+          'batch fails so that SQS delivers it again.',
+        { provider: 'aws', cause: 'error' in unit ? unit.error : undefined },
+      );
+    }
+    batchItemFailures.push({ itemIdentifier: messageId });
+  }
+
+  return { batchItemFailures };
+}
+
+function toMessageUnit(
+  fn: PipelineFunction<QueueTrigger>,
+  record: SqsRecord,
+  index: number,
+  arnSuffix: string | undefined,
+): Decoded {
+  const messageId = messageIdOf(record);
+  const id = messageId ?? `record-${index}`;
+  const fifo = record?.eventSourceARN?.endsWith('.fifo') === true;
+  const orderingKey = fifo ? record.attributes?.MessageGroupId : undefined;
+  const problem = checkRecord(record, messageId, arnSuffix);
+  if (problem !== undefined) return errorUnit(fn, id, problem, record, orderingKey);
+  let body: unknown;
+  try {
+    body = decodeBodyFromText(fn.trigger.queue.body, record.body as string);
+  } catch (error) {
+    if (!(error instanceof InvalidEventError)) throw error;
+    const detail = `has a body the ${fn.trigger.queue.body} queue cannot decode: ${error.message}`;
+    return errorUnit(fn, id, detail, record, orderingKey, error);
+  }
+  const event: MessageEvent<unknown> = {
+    type: 'message',
+    id,
+    queue: fn.trigger.queue.name,
+    messageId: id,
+    body,
+    attributes: fromRecordAttributes(record.messageAttributes),
+    deliveryCount: countOf(record.attributes?.ApproximateReceiveCount),
+    orderingKey,
+    time: isoFromEpochMs(Number(record.attributes?.SentTimestamp)),
+    raw: record,
+  };
+
+  return { id, event, orderingKey };
+}
+
+/** What is wrong with a record, or undefined; `arnSuffix` is `:<bound queue name>`. */
+function checkRecord(
+  record: SqsRecord,
+  messageId: string | undefined,
+  arnSuffix: string | undefined,
+): string | undefined {
+  if (record === null || typeof record !== 'object') return 'is not an object';
+  if (record.eventSource !== 'aws:sqs') {
+    return `has eventSource ${JSON.stringify(record.eventSource)}, not aws:sqs`;
+  }
+  if (messageId === undefined) return 'has no messageId';
+  if (typeof record.body !== 'string') return 'has no string body';
+  if (!(Number(record.attributes?.SentTimestamp) > 0)) return 'has no SentTimestamp';
+  const arn = record.eventSourceARN;
+  if (arnSuffix !== undefined && !(typeof arn === 'string' && arn.endsWith(arnSuffix))) {
+    const queue = typeof arn === 'string' ? arn.slice(arn.lastIndexOf(':') + 1) : arn;
+    return `comes from queue ${JSON.stringify(queue)}, not the bound ${arnSuffix.slice(1)}`;
+  }
+
+  return undefined;
+}
+
+function errorUnit(
+  fn: PipelineFunction,
+  id: string,
+  problem: string,
+  record: SqsRecord,
+  orderingKey: string | undefined,
+  cause?: unknown,
+): Decoded {
+  const error = new InvalidEventError(
+    `SQS message ${id} for function ${JSON.stringify(fn.name)} ${problem.replace(/\.$/, '')}.`,
+    { provider: 'aws', cause },
+  );
+  // The core reads `orderingKey` from any unit, so an invalid FIFO message also holds back the
+  // later messages of its group when it is not dead-lettered.
+  const unit = { id, error, raw: record, orderingKey };
+
+  return unit as Decoded;
+}
+
+function messageIdOf(record: unknown): string | undefined {
+  const messageId = (record as SqsRecord | null)?.messageId;
+
+  return typeof messageId === 'string' && messageId !== '' ? messageId : undefined;
+}
+
+function countOf(value: string | undefined): number | undefined {
+  const count = Number(value);
+
+  return Number.isSafeInteger(count) && count >= 1 ? count : undefined;
+}
