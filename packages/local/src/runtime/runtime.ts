@@ -36,9 +36,9 @@ import type {
 /** Deliveries of an object or schedule event before it is set aside, like Lambda's 1 + 2. */
 export const EVENT_MAX_ATTEMPTS = 3;
 /** Object and schedule events one local invocation takes; each still has its own outcome. */
-const EVENT_BATCH_SIZE = 10;
+const EVENT_BATCH_SIZE = 1;
 /** Invocations of one function running at once on object and schedule events. */
-const EVENT_CONCURRENCY = 8;
+const EVENT_CONCURRENCY = 4;
 
 /**
  * Creates the embedded runtime for a pipeline: buckets are folders under `root/buckets`,
