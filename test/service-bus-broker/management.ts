@@ -1,5 +1,6 @@
-// Requests on the `$cbs` node and on a queue's `$management` node. The broker answers lock renewal, which the SDK
-// needs to hold a message past its lock duration; other operations answer "not implemented".
+// Requests on the `$cbs` node and on a queue's `$management` node. Of the management
+// operations the broker answers lock renewal, which the SDK needs to hold a message past its
+// lock duration; others answer "not implemented".
 import { type AmqpMessage, CONDITIONS, tokenFromUuid } from './codec.js';
 import type { QueueEntity } from './entity.js';
 

@@ -71,8 +71,6 @@ export function renderCapabilityTable(
   columns: ReadonlyArray<CapabilityDeclaration | PlannedColumn>,
 ): string {
   const notes: string[] = [];
-  const header = `| feature | ${columns.map((c) => c.title).join(' | ')} |`;
-  const rule = `|---|${columns.map(() => '---').join('|')}|`;
   const rows = FEATURES.map((feature) => {
     const cells = columns.map((column) => {
       if ('planned' in column) return 'not yet';
@@ -81,9 +79,15 @@ export function renderCapabilityTable(
       notes.push(`${column.title}, ${feature.title}: ${declared.note}`);
       return `${CELL[declared.support]} [${notes.length}]`;
     });
-    return `| ${feature.group}: ${feature.title} | ${cells.join(' | ')} |`;
+    return [`${feature.group}: ${feature.title}`, ...cells];
   });
+  const header = ['feature', ...columns.map((c) => c.title)];
+  // Cells are padded to their column's width so that the table reads aligned as plain text
+  // and stays as the Markdown formatter would leave it.
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => row[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  const rule = line(widths.map((w) => '-'.repeat(w)));
   const footnotes = notes.map((note, index) => `[${index + 1}] ${note}`);
 
-  return [header, rule, ...rows, '', ...footnotes].join('\n').trimEnd();
+  return [line(header), rule, ...rows.map(line), '', ...footnotes].join('\n').trimEnd();
 }
