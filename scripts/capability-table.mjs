@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // Regenerates the capability table in README.md from the packages' declarations.
-// `--check` changes nothing and fails when the README is out of date.
+// `--check` changes nothing and fails when the README is out of date; `--readme PATH` works on
+// another file (the tests use it).
 import { readFile, writeFile } from 'node:fs/promises';
 import { renderCapabilityTable } from '@cloudport/core';
 import { LOCAL_CAPABILITIES } from '@cloudport/local';
 
 const START = '<!-- capabilities:start -->';
 const END = '<!-- capabilities:end -->';
-const readme = new URL('../README.md', import.meta.url);
+const readmeFlag = process.argv.indexOf('--readme');
+const readme =
+  readmeFlag > 0 ? process.argv[readmeFlag + 1] : new URL('../README.md', import.meta.url);
 
 /** Declarations in column order; providers without a package yet are planned columns. */
 export async function columns() {
@@ -17,12 +20,29 @@ export async function columns() {
     ['gcp', 'GCP'],
     ['azure', 'Azure'],
   ]) {
-    const capabilities = await import(`@cloudport/${name}`)
-      .then((module) => module[`${name.toUpperCase()}_CAPABILITIES`])
-      .catch(() => undefined);
-    declared.push(capabilities ?? { title, planned: true });
+    const module = await importIfInstalled(`@cloudport/${name}`);
+    if (module === undefined) {
+      declared.push({ title, planned: true });
+      continue;
+    }
+    const capabilities = module[`${name.toUpperCase()}_CAPABILITIES`];
+    if (capabilities === undefined) {
+      throw new Error(`@cloudport/${name} exports no ${name.toUpperCase()}_CAPABILITIES.`);
+    }
+    declared.push(capabilities);
   }
   return declared;
+}
+
+/** Imports a package, or gives undefined when it is not installed; any other failure throws. */
+async function importIfInstalled(specifier) {
+  try {
+    return await import(specifier);
+  } catch (error) {
+    const missing = error?.code === 'ERR_MODULE_NOT_FOUND' && error.message.includes(specifier);
+    if (missing) return undefined;
+    throw error;
+  }
 }
 
 const text = await readFile(readme, 'utf8');
