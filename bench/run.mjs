@@ -281,18 +281,24 @@ function show(value) {
 // Measured entries replace the old one; skipped ones keep the last measurement and say why
 // this run could not repeat it; crashes leave the file alone (the exit code reports them).
 async function saveResults(runs) {
-  const kept = runs.filter((run) => run.status !== 'crashed');
-  if (kept.length === 0) return;
+  if (runs.length === 0) return;
   const results = await readResults();
   const now = new Date().toISOString();
-  for (const run of kept) {
-    if (run.status === 'skipped') {
-      results[run.name] = { ...results[run.name], skipped: run.reason, skippedAt: now };
+  for (const run of runs) {
+    // A run that measured nothing keeps the last figures, marked so that nobody takes them
+    // for this run's.
+    if (run.status === 'skipped' || run.status === 'crashed') {
+      const { skipped, skippedAt, crashed, crashedAt, ...last } = results[run.name] ?? {};
+      results[run.name] = { ...last, [run.status]: run.reason, [`${run.status}At`]: now };
       continue;
     }
     const verdict = run.status === 'measured' ? {} : { targetMet: run.status === 'pass' };
     results[run.name] = { ...run.result, ...verdict, measuredAt: now };
   }
+  // Entries of benchmarks that no longer exist would read as current figures.
+  const known = new Set(discover().map((path) => basename(path, '.mjs')));
+  for (const run of runs) known.add(run.name);
+  for (const name of Object.keys(results)) if (!known.has(name)) delete results[name];
   const sorted = Object.fromEntries(
     Object.keys(results)
       .sort()
@@ -301,7 +307,7 @@ async function saveResults(runs) {
   const temp = `${RESULTS}.${process.pid}.tmp`;
   await writeFile(temp, `${JSON.stringify(sorted, null, 2)}\n`);
   await rename(temp, RESULTS);
-  console.log(`\nMerged ${kept.length} result(s) into ${relative(ROOT, RESULTS)}.`);
+  console.log(`\nMerged ${runs.length} result(s) into ${relative(ROOT, RESULTS)}.`);
 }
 
 async function readResults() {
