@@ -68,11 +68,12 @@ export const AWS_LIMITS: ProviderLimits = {
     maxBatchEntries: 10,
     maxBatchBytes: MIB,
     maxDelaySeconds: 900,
-    maxDeliveryAttempts: { min: 1, max: 1000, default: 10 },
+    maxDeliveryAttempts: { min: 1, max: 1000, default: 5 },
     maxVisibilityTimeoutSeconds: 43_200,
     maxTriggerBatchSize: 10_000,
   },
-  store: { maxKeyBytes: 1024, maxMetadataBytes: 2 * KIB, maxObjectBytes: 5 * 1024 * GIB },
+  // 10,000 parts of at most 5 GiB each.
+  store: { maxKeyBytes: 1024, maxMetadataBytes: 2 * KIB, maxObjectBytes: 10_000 * 5 * GIB },
   function: {
     maxTimeoutSeconds: 900,
     maxHttpTimeoutSeconds: 900,
@@ -84,19 +85,29 @@ export const AWS_LIMITS: ProviderLimits = {
       'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html',
     'queue.maxAttributes':
       'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html',
+    'queue.maxAttributesBytes':
+      'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html (attributes count towards the message size)',
     'queue.maxBatchEntries':
       'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html',
+    'queue.maxBatchBytes':
+      'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html (the sum of all entries)',
     'queue.maxDelaySeconds':
       'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html',
     'queue.maxDeliveryAttempts':
-      'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html (maxReceiveCount 1-1000; 10 is our default)',
+      'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html (maxReceiveCount 1-1000; a redrive policy is optional, so SQS has no default: the default here is that of cloudport queues, QueueOptions.maxAttempts)',
+    'queue.maxVisibilityTimeoutSeconds':
+      'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-visibility-timeout.html (12 hours)',
     'queue.maxTriggerBatchSize':
       'https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html (10 for FIFO)',
     'store.maxKeyBytes': 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html',
     'store.maxMetadataBytes':
       'https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html',
+    'store.maxObjectBytes':
+      'https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingObjects.html ("up to 50 TB": 10,000 multipart parts of 5 GiB)',
     'function.maxTimeoutSeconds':
       'https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html',
+    'function.maxHttpTimeoutSeconds':
+      'https://docs.aws.amazon.com/lambda/latest/dg/urls-configuration.html (Function URLs run to the function timeout; API Gateway HTTP API integrations stop at 30 s: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html)',
     'function.maxEventBytes':
       'https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html (asynchronous payload)',
     'function.eventRetries':
@@ -129,14 +140,22 @@ export const GCP_LIMITS: ProviderLimits = {
   sources: {
     'queue.maxMessageBytes': 'https://cloud.google.com/pubsub/quotas#resource_limits',
     'queue.maxAttributes': 'https://cloud.google.com/pubsub/quotas#resource_limits',
+    'queue.maxAttributesBytes':
+      'https://cloud.google.com/pubsub/quotas#resource_limits (100 attributes of 256-byte keys and 1,024-byte values)',
     'queue.maxBatchEntries': 'https://cloud.google.com/pubsub/quotas#resource_limits',
+    'queue.maxBatchBytes':
+      'https://cloud.google.com/pubsub/quotas#resource_limits (publish request size)',
     'queue.maxDelaySeconds': 'Pub/Sub has no per-message delay',
     'queue.maxDeliveryAttempts': 'https://cloud.google.com/pubsub/docs/handling-failures',
     'queue.maxVisibilityTimeoutSeconds': 'https://cloud.google.com/pubsub/docs/lease-management',
     'queue.maxTriggerBatchSize': 'Eventarc push delivers one message per request',
     'store.maxKeyBytes': 'https://cloud.google.com/storage/docs/objects#naming',
     'store.maxMetadataBytes': 'https://cloud.google.com/storage/quotas#objects',
-    'function.maxTimeoutSeconds': 'https://cloud.google.com/functions/docs/configuring/timeout',
+    'store.maxObjectBytes': 'https://cloud.google.com/storage/quotas#objects (5 TiB)',
+    'function.maxTimeoutSeconds':
+      'https://cloud.google.com/functions/docs/configuring/timeout (9 minutes for event-driven functions; the quotas page gives 60 minutes for both kinds, unverified)',
+    'function.maxHttpTimeoutSeconds':
+      'https://cloud.google.com/functions/docs/configuring/timeout (60 minutes for HTTP functions)',
     'function.maxEventBytes':
       'https://cloud.google.com/functions/quotas (Eventarc events; unverified for Pub/Sub triggers)',
     'function.eventRetries':
@@ -156,36 +175,50 @@ export const AZURE_LIMITS: ProviderLimits = {
     maxDelaySeconds: Number.POSITIVE_INFINITY,
     maxDeliveryAttempts: { min: 1, max: 2000, default: 10 },
     maxVisibilityTimeoutSeconds: 300,
+    // The host's default maxMessageBatchSize; host.json can raise it.
     maxTriggerBatchSize: 1000,
   },
-  store: { maxKeyBytes: 1024, maxMetadataBytes: 8 * KIB, maxObjectBytes: 190 * 1024 * GIB },
+  store: { maxKeyBytes: 1024, maxMetadataBytes: 8 * KIB, maxObjectBytes: 50_000 * 4000 * MIB },
   function: {
     maxTimeoutSeconds: 600,
     maxHttpTimeoutSeconds: 230,
     maxEventBytes: 1024 * KIB,
-    eventRetries: { min: 0, max: 30, default: 30 },
+    // Event Grid makes 1 to 30 delivery attempts, 30 by default: up to 29 retries.
+    eventRetries: { min: 0, max: 29, default: 29 },
   },
   sources: {
     'queue.maxMessageBytes':
       'https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas (Standard; Premium is set per entity)',
+    'queue.maxAttributes':
+      'https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas (no count limit; properties share the 64 KB header)',
     'queue.maxAttributesBytes':
       'https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas (header size)',
     'queue.maxBatchEntries':
-      'https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas',
+      'unverified: a count cap we apply to one ServiceBusMessageBatch; the batch byte size is what the service enforces',
+    'queue.maxBatchBytes':
+      'https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas (a batch is held to the message size of the tier)',
+    'queue.maxDelaySeconds':
+      'https://learn.microsoft.com/azure/service-bus-messaging/message-sequencing (scheduled messages; no upper bound documented)',
     'queue.maxDeliveryAttempts':
       'https://learn.microsoft.com/azure/service-bus-messaging/service-bus-dead-letter-queues',
     'queue.maxVisibilityTimeoutSeconds':
       'https://learn.microsoft.com/azure/service-bus-messaging/message-transfers-locks-settlement (lock duration)',
+    'queue.maxTriggerBatchSize':
+      'https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus#hostjson-settings (maxMessageBatchSize, default 1000)',
     'store.maxKeyBytes':
       'https://learn.microsoft.com/rest/api/storageservices/naming-and-referencing-containers--blobs--and-metadata',
     'store.maxMetadataBytes':
       'https://learn.microsoft.com/rest/api/storageservices/setting-and-retrieving-properties-and-metadata-for-blob-resources',
+    'store.maxObjectBytes':
+      'https://learn.microsoft.com/azure/storage/blobs/scalability-targets (block blob: 50,000 blocks of 4,000 MiB, about 190.7 TiB)',
     'function.maxTimeoutSeconds':
       'https://learn.microsoft.com/azure/azure-functions/functions-scale#timeout (Consumption; HTTP capped at 230 s)',
+    'function.maxHttpTimeoutSeconds':
+      'https://learn.microsoft.com/azure/azure-functions/functions-scale#timeout (the load balancer ends HTTP requests after 230 s)',
     'function.maxEventBytes':
       'https://learn.microsoft.com/azure/event-grid/quotas-limits (unverified for Service Bus triggers)',
     'function.eventRetries':
-      'https://learn.microsoft.com/azure/event-grid/delivery-and-retry (Event Grid: 30 attempts by default)',
+      'https://learn.microsoft.com/azure/event-grid/delivery-and-retry (Event Grid: 1 to 30 delivery attempts, 30 by default)',
   },
 };
 
