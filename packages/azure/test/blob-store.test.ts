@@ -105,4 +105,20 @@ describe('azure blob store', () => {
       code: 'INVALID_CONFIG',
     });
   });
+
+  it('deletes a blob that has snapshots, snapshots included', async () => {
+    const store = await freshStore();
+    await store.put('kept/report.csv', 'a,b\n');
+    const container = service.getContainerClient(
+      (store as unknown as { container: string }).container,
+    );
+    await container.getBlobClient('kept/report.csv').createSnapshot();
+    await store.delete('kept/report.csv');
+    const left: string[] = [];
+    for await (const blob of container.listBlobsFlat({ includeSnapshots: true })) {
+      left.push(blob.name);
+    }
+    expect(left).toEqual([]);
+    await expect(store.head('kept/report.csv')).rejects.toMatchObject({ code: 'OBJECT_NOT_FOUND' });
+  });
 });

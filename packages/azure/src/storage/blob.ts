@@ -172,7 +172,10 @@ class BlobStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     assertKey(key);
     const blob = await this.blob(key);
-    await blob.deleteIfExists().catch((error) => this.fail(error, key, 'delete'));
+    // A blob with snapshots cannot be deleted alone (409 SnapshotsPresent): take them with it.
+    await blob
+      .deleteIfExists({ deleteSnapshots: 'include' })
+      .catch((error) => this.fail(error, key, 'delete'));
   }
 
   async copy(sourceKey: string, targetKey: string, options: PutOptions = {}): Promise<PutResult> {
