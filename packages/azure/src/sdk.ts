@@ -19,31 +19,49 @@ type ServiceBusModule = typeof import('@azure/service-bus');
 let storageBlob: Promise<StorageBlobModule> | undefined;
 let serviceBus: Promise<ServiceBusModule> | undefined;
 
-/** Loads `@azure/storage-blob` on first use, so that cold starts that never touch it skip it. */
+/**
+ * Loads `@azure/storage-blob` on first use, so that cold starts that never touch it skip it. It
+ * is an optional peer dependency: without it, the first use fails with `INVALID_CONFIG`.
+ */
 export function loadStorageBlob(): Promise<StorageBlobModule> {
   storageBlob ??= import('@azure/storage-blob').catch((cause) => {
     storageBlob = undefined;
-    throw missingPackage('@azure/storage-blob', cause);
+    throw missingPackage('@azure/storage-blob', 'Blob Storage buckets', cause);
   });
 
   return storageBlob;
 }
 
-/** Loads `@azure/service-bus` on first use. */
+/** Loads `@azure/service-bus` on first use; an optional peer dependency, like the above. */
 export function loadServiceBus(): Promise<ServiceBusModule> {
   serviceBus ??= import('@azure/service-bus').catch((cause) => {
     serviceBus = undefined;
-    throw missingPackage('@azure/service-bus', cause);
+    throw missingPackage('@azure/service-bus', 'Service Bus queues', cause);
   });
 
   return serviceBus;
 }
 
-function missingPackage(name: string, cause: unknown): InvalidConfigError {
+function missingPackage(name: string, use: string, cause: unknown): InvalidConfigError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  const what = isNotFound(cause) ? 'is not installed' : `could not be loaded (${detail})`;
+
   return new InvalidConfigError(
-    `${name} could not be loaded; install it beside @cloudport/azure (npm install ${name}).`,
+    `${name} ${what}. @cloudport/azure needs it for ${use}, as an optional peer dependency: ` +
+      `install it beside @cloudport/azure (npm install ${name}).`,
     { provider: 'azure', cause },
   );
+}
+
+// Loaders and bundlers may wrap Node's error: look for its code down the chain of causes.
+function isNotFound(error: unknown): boolean {
+  for (let link = error, depth = 0; link && depth < 5; depth += 1) {
+    const { code, cause } = link as { code?: unknown; cause?: unknown };
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return true;
+    link = cause;
+  }
+
+  return false;
 }
 
 /** Where a Blob service is and how to sign in: a connection string, or a URL and a credential. */
