@@ -1,4 +1,4 @@
-import { InvalidEventError } from './errors.js';
+import { InvalidEventError, InvalidMessageError } from './errors.js';
 
 /** How a queue's message bodies are typed and carried. */
 export type BodyKind = 'json' | 'text' | 'bytes';
@@ -16,18 +16,15 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true });
 /** Encodes a body to the bytes that travel on a byte-safe transport. */
 export function encodeBody(kind: BodyKind, body: unknown): Uint8Array {
   if (kind === 'bytes') {
-    if (!(body instanceof Uint8Array))
-      throw new TypeError('A bytes queue takes Uint8Array bodies.');
+    if (!(body instanceof Uint8Array)) throw wrongBody('bytes', 'a Uint8Array or Buffer', body);
     return body;
   }
   if (kind === 'text') {
-    if (typeof body !== 'string') throw new TypeError('A text queue takes string bodies.');
+    if (typeof body !== 'string') throw wrongBody('text', 'a string', body);
     return textEncoder.encode(body);
   }
-  const json = JSON.stringify(body);
-  if (json === undefined) throw new TypeError('A json queue body must be JSON-serialisable.');
 
-  return textEncoder.encode(json);
+  return textEncoder.encode(toJson(body));
 }
 
 /** Decodes bytes from a byte-safe transport into a body of the given kind. */
@@ -46,11 +43,11 @@ export function decodeBody(kind: BodyKind, bytes: Uint8Array): unknown {
 export function encodeBodyAsText(kind: BodyKind, body: unknown): string {
   if (kind === 'bytes') return Buffer.from(encodeBody(kind, body)).toString('base64');
   if (kind === 'text') {
-    if (typeof body !== 'string') throw new TypeError('A text queue takes string bodies.');
+    if (typeof body !== 'string') throw wrongBody('text', 'a string', body);
     return body;
   }
 
-  return new TextDecoder().decode(encodeBody(kind, body));
+  return toJson(body);
 }
 
 /** Decodes a body that travelled as text (see {@link encodeBodyAsText}). */
@@ -83,4 +80,30 @@ function parseJsonBody(text: string): unknown {
       { cause },
     );
   }
+}
+
+function toJson(body: unknown): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(body);
+  } catch (cause) {
+    // Cycles and BigInt values.
+    throw new InvalidMessageError(
+      `A json queue body cannot be serialised: ${(cause as Error).message}. Send plain data, or ` +
+        "declare the queue with body: 'text' or 'bytes' and encode it yourself.",
+      { cause },
+    );
+  }
+  if (json === undefined) throw wrongBody('json', 'a JSON-serialisable value', body);
+
+  return json;
+}
+
+function wrongBody(kind: BodyKind, expected: string, body: unknown): InvalidMessageError {
+  const actual = body === null ? 'null' : typeof body === 'object' ? body.constructor?.name : '';
+
+  return new InvalidMessageError(
+    `A ${kind} queue takes ${expected} as its body, not ${actual || typeof body}; convert the ` +
+      `body, or declare the queue with the body kind it carries.`,
+  );
 }

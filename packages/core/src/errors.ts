@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'OBJECT_NOT_FOUND'
   | 'PRECONDITION_FAILED'
   | 'MESSAGE_TOO_LARGE'
+  | 'INVALID_MESSAGE'
   | 'UNSUPPORTED'
   | 'DEAD_LETTER'
   | 'PROVIDER_ERROR';
@@ -121,6 +122,14 @@ export class MessageTooLargeError extends CloudportError {
     this.name = 'MessageTooLargeError';
     this.size = size;
     this.limit = limit;
+  }
+}
+
+/** A message body or send option that the queue cannot carry, such as a string on a bytes queue. */
+export class InvalidMessageError extends CloudportError {
+  constructor(message: string, options?: CloudportErrorOptions) {
+    super('INVALID_MESSAGE', message, options);
+    this.name = 'InvalidMessageError';
   }
 }
 

@@ -34,6 +34,7 @@ export {
   InvalidConfigError,
   InvalidEventError,
   InvalidKeyError,
+  InvalidMessageError,
   InvalidNameError,
   isCloudportError,
   MessageTooLargeError,

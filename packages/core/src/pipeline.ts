@@ -2,6 +2,7 @@ import type { HandlerContext } from './context.js';
 import { InvalidConfigError } from './errors.js';
 import type { MessageEvent, ObjectEvent, ScheduleEvent } from './events.js';
 import { assertName, assertQualifiedName } from './names.js';
+import { checkOptionKeys, checkWholeNumber } from './options.js';
 import type { DeadLetterRecord } from './outcomes.js';
 import type { BucketRef, QueueRef } from './resources.js';
 import type {
@@ -63,6 +64,12 @@ export interface Pipeline {
   /** Every bucket and queue the triggers, `uses` lists and dead-letter bindings name. */
   resources(): PipelineResources;
 }
+
+const FUNCTION_OPTIONS = ['trigger', 'handler', 'uses', 'deadLetter', 'timeoutSeconds', 'memoryMb'];
+/** Cloud Run functions' HTTP limit, the longest of the three clouds. */
+const MAX_TIMEOUT_SECONDS = 3600;
+/** Cloud Run functions' 32 GiB, the most of the three clouds. */
+const MAX_MEMORY_MB = 32_768;
 
 /**
  * Declares one function; the handler's event type follows from the trigger.
@@ -128,14 +135,27 @@ function toPipelineFunction(
         'and a handler function.',
     );
   }
+  const what = `Function ${JSON.stringify(name)} of pipeline ${JSON.stringify(pipeline)}`;
+  checkOptionKeys(what, options, FUNCTION_OPTIONS);
   const timeoutSeconds = options.timeoutSeconds ?? 60;
-  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) {
+  const memoryMb = options.memoryMb ?? 512;
+  // The most any provider allows; deploy checks the chosen provider's own limits.
+  checkWholeNumber(`${what}: timeoutSeconds`, timeoutSeconds, 1, MAX_TIMEOUT_SECONDS);
+  checkWholeNumber(`${what}: memoryMb`, memoryMb, 128, MAX_MEMORY_MB);
+  if (options.uses !== undefined && !Array.isArray(options.uses)) {
+    throw new InvalidConfigError(`${what}: uses must be an array of buckets and queues.`);
+  }
+  for (const ref of [...(options.uses ?? []), options.deadLetter]) {
+    if (ref === undefined || ref?.kind === 'bucket' || ref?.kind === 'queue') continue;
     throw new InvalidConfigError(
-      `Function ${JSON.stringify(name)}: timeoutSeconds ${timeoutSeconds} must be a whole number above 0.`,
+      `${what} names something that is neither a bucket() nor a queue() in uses or deadLetter.`,
     );
   }
+  if (options.deadLetter !== undefined && options.deadLetter.kind !== 'queue') {
+    throw new InvalidConfigError(`${what}: deadLetter must be a queue(), not a bucket.`);
+  }
 
-  return { ...options, name, timeoutSeconds, memoryMb: options.memoryMb ?? 512 };
+  return { ...options, name, timeoutSeconds, memoryMb };
 }
 
 function listResources(pipeline: Pipeline): PipelineResources {

@@ -1,5 +1,12 @@
 import type { BodyKind } from './body.js';
+import { InvalidConfigError } from './errors.js';
 import { assertName } from './names.js';
+import {
+  checkOptionKeys,
+  checkPositiveNumber,
+  checkWholeNumber,
+  describeValue,
+} from './options.js';
 import type { SendEntry, SendOptions, SendResult } from './queue.js';
 import { currentResolver } from './resolver.js';
 import type {
@@ -78,6 +85,9 @@ export interface QueueOptions<K extends BodyKind = BodyKind> {
   visibilityTimeoutSeconds?: number;
 }
 
+const QUEUE_OPTIONS = ['body', 'maxAttempts', 'visibilityTimeoutSeconds'];
+const BODY_KINDS: readonly BodyKind[] = ['json', 'text', 'bytes'];
+
 /** A queue by its logical name, typed by its body. */
 export class QueueRef<T = unknown> {
   readonly kind = 'queue' as const;
@@ -90,10 +100,20 @@ export class QueueRef<T = unknown> {
 
   constructor(name: string, options: QueueOptions = {}) {
     assertName('queue', name);
+    const what = `queue(${JSON.stringify(name)})`;
+    checkOptionKeys(`${what} options`, options, QUEUE_OPTIONS);
     this.name = name;
     this.body = options.body ?? 'json';
     this.maxAttempts = options.maxAttempts ?? 5;
     this.visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 30;
+    if (!BODY_KINDS.includes(this.body)) {
+      throw new InvalidConfigError(
+        `${what} body is ${describeValue(this.body)}; it must be one of ${BODY_KINDS.join(', ')}.`,
+      );
+    }
+    // The widest ranges any provider allows; deploy checks the chosen provider's own.
+    checkWholeNumber(`${what} maxAttempts`, this.maxAttempts, 1, 2000);
+    checkPositiveNumber(`${what} visibilityTimeoutSeconds`, this.visibilityTimeoutSeconds, 43_200);
   }
 
   send(body: T, options?: SendOptions): Promise<SendResult> {

@@ -1,4 +1,5 @@
 import { InvalidConfigError } from './errors.js';
+import { checkOptionKeys, checkWholeNumber, describeValue } from './options.js';
 import type { BucketRef, QueueRef } from './resources.js';
 import { parseSchedule, type Schedule } from './schedule.js';
 
@@ -36,6 +37,17 @@ export interface QueueTrigger<T = unknown> extends Required<MessageTriggerOption
 /** HTTP methods a route can answer; `*` answers them all. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS' | '*';
 
+const HTTP_METHODS: readonly string[] = [
+  'GET',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'HEAD',
+  'OPTIONS',
+  '*',
+];
+
 /** Answers HTTP requests on a path relative to the function's own URL. */
 export interface HttpTrigger {
   kind: 'http';
@@ -56,12 +68,12 @@ export type Trigger = ObjectTrigger | QueueTrigger<any> | HttpTrigger | Schedule
 
 /** Fires when an object is created or overwritten in `bucket`. */
 export function onObjectCreated(bucket: BucketRef, filter: ObjectFilter = {}): ObjectTrigger {
-  return { kind: 'object', event: 'created', bucket, ...checkFilter(filter) };
+  return { kind: 'object', event: 'created', bucket, ...checkFilter('onObjectCreated', filter) };
 }
 
 /** Fires when an object is deleted from `bucket`. */
 export function onObjectDeleted(bucket: BucketRef, filter: ObjectFilter = {}): ObjectTrigger {
-  return { kind: 'object', event: 'deleted', bucket, ...checkFilter(filter) };
+  return { kind: 'object', event: 'deleted', bucket, ...checkFilter('onObjectDeleted', filter) };
 }
 
 /**
@@ -74,16 +86,24 @@ export function onMessage<T>(
   queue: QueueRef<T>,
   options: MessageTriggerOptions = {},
 ): QueueTrigger<T> {
+  const what = `onMessage(${queue?.name ?? ''})`;
+  checkOptionKeys(`${what} options`, options, ['batchSize', 'concurrency']);
   const batchSize = options.batchSize ?? 10;
   const concurrency = options.concurrency ?? 4;
-  checkCount('batchSize', batchSize, 10_000);
-  checkCount('concurrency', concurrency, 1000);
+  checkWholeNumber(`${what} batchSize`, batchSize, 1, 10_000);
+  checkWholeNumber(`${what} concurrency`, concurrency, 1, 1000);
 
   return { kind: 'queue', queue, batchSize, concurrency };
 }
 
 /** Answers `method` requests on `path`, relative to the function's own URL. */
 export function onHttp(method: HttpMethod, path = '/'): HttpTrigger {
+  if (!HTTP_METHODS.includes(method)) {
+    throw new InvalidConfigError(
+      `HTTP method ${describeValue(method)} is not one of ${HTTP_METHODS.join(', ')}; ` +
+        'write it in upper case, or use * for every method.',
+    );
+  }
   if (typeof path !== 'string' || !path.startsWith('/')) {
     throw new InvalidConfigError(`HTTP path ${JSON.stringify(path)} must start with "/".`);
   }
@@ -116,10 +136,13 @@ export function matchesPath(trigger: HttpTrigger, pathname: string): boolean {
   return pathname === trigger.path || pathname === `${trigger.path}/`.replace('//', '/');
 }
 
-function checkFilter(filter: ObjectFilter): ObjectFilter {
+function checkFilter(what: string, filter: ObjectFilter): ObjectFilter {
+  checkOptionKeys(`${what} filter`, filter, ['prefix', 'suffix']);
   for (const [name, value] of Object.entries(filter)) {
     if (value !== undefined && typeof value !== 'string') {
-      throw new InvalidConfigError(`Object trigger filter ${name} must be a string.`);
+      throw new InvalidConfigError(
+        `${what} filter ${name} is ${describeValue(value)}; it must be a string.`,
+      );
     }
   }
   const result: ObjectFilter = {};
@@ -127,12 +150,4 @@ function checkFilter(filter: ObjectFilter): ObjectFilter {
   if (filter.suffix) result.suffix = filter.suffix;
 
   return result;
-}
-
-function checkCount(name: string, value: number, max: number): void {
-  if (Number.isInteger(value) && value >= 1 && value <= max) return;
-
-  throw new InvalidConfigError(
-    `Queue trigger ${name} ${value} must be a whole number from 1 to ${max}.`,
-  );
 }

@@ -1,5 +1,6 @@
 import {
   type BodyKind,
+  CloudportError,
   decodeBody,
   decodeBodyFromText,
   encodeBody,
@@ -10,6 +11,16 @@ import { describe, expect, it } from 'vitest';
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 const utf8 = (text: string) => new TextEncoder().encode(text);
+
+function caught(run: () => unknown): CloudportError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof CloudportError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to throw');
+}
 
 function eventError(run: () => unknown): InvalidEventError {
   try {
@@ -62,8 +73,27 @@ describe('encodeBody and decodeBody on a byte-safe transport', () => {
     { kind: 'text' as const, body: 42 },
     { kind: 'json' as const, body: undefined },
     { kind: 'json' as const, body: () => 1 },
-  ])('refuses to encode $body for a $kind queue', ({ kind, body }) => {
-    expect(() => encodeBody(kind, body)).toThrow(TypeError);
+    { kind: 'json' as const, body: { amount: 10n } },
+  ])('refuses to encode $body for a $kind queue with INVALID_MESSAGE', ({ kind, body }) => {
+    const error = caught(() => encodeBody(kind, body));
+
+    expect(error).toBeInstanceOf(CloudportError);
+    expect(error.code).toBe('INVALID_MESSAGE');
+    expect(error.message).toContain(`A ${kind} queue`);
+  });
+
+  it('names what a body was when it has the wrong kind', () => {
+    expect(caught(() => encodeBody('bytes', 'text')).message).toContain('not string');
+    expect(caught(() => encodeBody('text', new Map())).message).toContain('not Map');
+  });
+
+  it('refuses a cyclic json body, naming why', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const error = caught(() => encodeBody('json', cyclic));
+
+    expect(error.code).toBe('INVALID_MESSAGE');
+    expect(error.cause).toBeInstanceOf(TypeError);
   });
 });
 
@@ -108,6 +138,6 @@ describe('encodeBodyAsText and decodeBodyFromText on a text-only transport', () 
   });
 
   it('refuses a text body that is not a string', () => {
-    expect(() => encodeBodyAsText('text', { a: 1 })).toThrow(TypeError);
+    expect(caught(() => encodeBodyAsText('text', { a: 1 })).code).toBe('INVALID_MESSAGE');
   });
 });
