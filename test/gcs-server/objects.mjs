@@ -9,7 +9,8 @@ import { conditionNotMet, invalid, noBucket, notFound } from './errors.mjs';
  * @typedef {{ ifGenerationMatch?: string, ifGenerationNotMatch?: string,
  *   ifMetagenerationMatch?: string, ifMetagenerationNotMatch?: string }} Conditions
  * @typedef {{ contentType?: string, metadata?: Record<string, string> | null,
- *   contentEncoding?: string, cacheControl?: string }} Described
+ *   contentEncoding?: string, cacheControl?: string, contentDisposition?: string,
+ *   contentLanguage?: string }} Described
  * @typedef {object} StoredObject
  * @property {string} bucket
  * @property {string} name
@@ -95,6 +96,8 @@ export function toResource(object, baseUrl) {
     contentType: described.contentType ?? 'application/octet-stream',
     ...(described.contentEncoding ? { contentEncoding: described.contentEncoding } : {}),
     ...(described.cacheControl ? { cacheControl: described.cacheControl } : {}),
+    ...(described.contentDisposition ? { contentDisposition: described.contentDisposition } : {}),
+    ...(described.contentLanguage ? { contentLanguage: described.contentLanguage } : {}),
     storageClass: 'STANDARD',
     size: String(blob.size),
     md5Hash: blob.md5,
@@ -220,14 +223,17 @@ export class ObjectTable {
   }
 
   /**
-   * Copies an object; fields set in `overrides` replace the source's, the rest are kept.
+   * Copies an object. As on Cloud Storage, a destination resource in the request describes the
+   * copy on its own: given any field, the copy has exactly the fields given (a missing content
+   * type is the default one, missing metadata is none); given none, the copy has the source's.
    *
+   * @see https://cloud.google.com/storage/docs/json_api/v1/objects/rewrite
    * @param {{ bucket: string, name: string, generation?: string }} source
    * @param {{ bucket: string, name: string }} target
-   * @param {Described} overrides
+   * @param {Described} destination the fields of the request's object resource
    * @param {Conditions} conditions on the target
    */
-  async copy(source, target, overrides, conditions) {
+  async copy(source, target, destination, conditions) {
     checkObjectName(target.name);
     this.objects(target.bucket);
     const from = this.get(source.bucket, source.name);
@@ -237,13 +243,9 @@ export class ObjectTable {
     checkConditions(this.objects(target.bucket).get(target.name), conditions);
     const blob = await copyBlob(from.blob, this.dir);
 
-    return this.commit(
-      target.bucket,
-      target.name,
-      blob,
-      { ...from.described, ...overrides },
-      conditions,
-    );
+    const described = Object.keys(destination).length > 0 ? destination : from.described;
+
+    return this.commit(target.bucket, target.name, blob, { ...described }, conditions);
   }
 
   /**

@@ -50,6 +50,10 @@ export function describedOf(json) {
   if (typeof json.contentType === 'string') described.contentType = json.contentType;
   if (typeof json.contentEncoding === 'string') described.contentEncoding = json.contentEncoding;
   if (typeof json.cacheControl === 'string') described.cacheControl = json.cacheControl;
+  if (typeof json.contentDisposition === 'string') {
+    described.contentDisposition = json.contentDisposition;
+  }
+  if (typeof json.contentLanguage === 'string') described.contentLanguage = json.contentLanguage;
   if (json.metadata === null) described.metadata = null;
   else if (typeof json.metadata === 'object' && json.metadata) {
     described.metadata = Object.fromEntries(

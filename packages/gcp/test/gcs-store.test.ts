@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isCloudportError, type ObjectStore, readAll } from '@cloudport/core';
 import { storeConformance, type TestFn } from '@cloudport/testing';
-import { CRC32C, Storage } from '@google-cloud/storage';
+import { ApiError, CRC32C, Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GcsServer, startGcsServer } from '../../../test/gcs-server/server.mjs';
 import { createCrc32cValidator, createGcsStore, GCP_CAPABILITIES } from '../src/index.js';
@@ -124,6 +124,151 @@ describe('GCS store beyond the suite', () => {
     );
   });
 
+  it("keeps the client's own error as the cause of translated errors", async () => {
+    const store = freshStore();
+    const missing = await store.head('missing.txt').catch((error: unknown) => error);
+    expect(missing).toMatchObject({
+      code: 'OBJECT_NOT_FOUND',
+      provider: 'gcp',
+      key: 'missing.txt',
+    });
+    expect((missing as Error).cause).toBeInstanceOf(ApiError);
+    expect((missing as Error).cause).toMatchObject({ code: 404 });
+    await store.put('taken.txt', 'x');
+    const taken = await store.put('taken.txt', 'y', { createOnly: true }).catch((e: unknown) => e);
+    expect(taken).toMatchObject({ code: 'PRECONDITION_FAILED', provider: 'gcp' });
+    expect((taken as Error).cause).toMatchObject({ code: 412 });
+  });
+
+  it('fails a precondition on a missing key with PRECONDITION_FAILED, whatever the ETag', async () => {
+    const { store, physicalName } = freshBucket();
+    await store.put('gone.txt', 'soon deleted');
+    await store.put('source.txt', 'source');
+    const [metadata] = await storage.bucket(physicalName).file('gone.txt').getMetadata();
+    const cloudEtag = String(metadata.etag);
+    const generation = (await store.head('gone.txt')).etag;
+    await store.delete('gone.txt');
+    for (const ifMatch of [cloudEtag, generation]) {
+      await expect(store.put('gone.txt', 'x', { ifMatch })).rejects.toMatchObject({
+        code: 'PRECONDITION_FAILED',
+        provider: 'gcp',
+        key: 'gone.txt',
+      });
+      await expect(store.copy('source.txt', 'gone.txt', { ifMatch })).rejects.toMatchObject({
+        code: 'PRECONDITION_FAILED',
+        key: 'gone.txt',
+      });
+    }
+    expect(await codeOf(() => store.head('gone.txt'))).toBe('OBJECT_NOT_FOUND');
+  });
+
+  it('copies with a new content type alone and keeps the custom metadata', async () => {
+    const { store, physicalName } = freshBucket();
+    const metadata = { owner: 'ana', stage: 'raw' };
+    await store.put('source.csv', 'a,b\n', { contentType: 'text/csv', metadata });
+    const bucket = storage.bucket(physicalName);
+    await bucket.file('source.csv').setMetadata({ cacheControl: 'no-store' });
+    await store.copy('source.csv', 'typed.csv', { contentType: 'text/plain' });
+    const typed = await store.head('typed.csv');
+    expect(typed.contentType).toBe('text/plain');
+    expect(typed.metadata).toEqual(metadata);
+    const [raw] = await bucket.file('typed.csv').getMetadata();
+    expect(raw.cacheControl).toBe('no-store');
+    await store.copy('source.csv', 'tagged.csv', { metadata: { owner: 'bo' } });
+    const tagged = await store.head('tagged.csv');
+    expect(tagged.contentType).toBe('text/csv');
+    expect(tagged.metadata).toEqual({ owner: 'bo' });
+  });
+
+  it('has the test server replace, not merge, metadata on a rewrite with a resource', async () => {
+    const { physicalName } = freshBucket();
+    const bucket = storage.bucket(physicalName);
+    await bucket
+      .file('a.txt')
+      .save('a', { contentType: 'text/csv', metadata: { metadata: { k: 'v' } } });
+    await bucket.file('a.txt').copy(bucket.file('plain.txt'));
+    await bucket.file('a.txt').copy(bucket.file('typed.txt'), { contentType: 'text/plain' });
+    const [plain] = await bucket.file('plain.txt').getMetadata();
+    const [typed] = await bucket.file('typed.txt').getMetadata();
+
+    expect([plain.contentType, plain.metadata]).toEqual(['text/csv', { k: 'v' }]);
+    expect([typed.contentType, typed.metadata]).toEqual(['text/plain', undefined]);
+  });
+
+  it('copies the generation it described when the source is overwritten meanwhile', async () => {
+    const { store, physicalName } = freshBucket();
+    await store.put('moving.txt', 'first', { metadata: { version: '1' } });
+    const source = storage.bucket(physicalName).file('moving.txt');
+    const getMetadata = source.getMetadata.bind(source);
+    let overwritten = false;
+    const client = {
+      bucket: () => ({
+        file: (key: string, options?: { generation?: string }) => {
+          const real = storage.bucket(physicalName).file(key, options);
+          if (key !== 'moving.txt' || options?.generation || overwritten) return real;
+          // Overwrite the source right after the store has described it.
+          real.getMetadata = (async () => {
+            const described = await getMetadata();
+            overwritten = true;
+            await store.put('moving.txt', 'second', { metadata: { version: '2' } });
+            return described;
+          }) as typeof real.getMetadata;
+          return real;
+        },
+      }),
+    } as unknown as Storage;
+    const racing = createGcsStore({ bucket: 'conf', physicalName, client });
+    await racing.copy('moving.txt', 'copy.txt', { contentType: 'text/plain' });
+    const { info, body } = await store.get('copy.txt');
+
+    expect((await readAll(body)).toString('utf8')).toBe('second');
+    expect(info.metadata).toEqual({ version: '2' });
+  });
+
+  it('checks createOnly and ifMatch on resumable uploads, at the start and at the end', async () => {
+    const physicalName = `conf-${randomUUID().slice(0, 8)}`;
+    server.createBucket(physicalName);
+    const store = createGcsStore({
+      bucket: 'conf',
+      physicalName,
+      client: storage,
+      resumableThreshold: 64 * 1024,
+    });
+    const big = (fill: number) => Buffer.alloc(256 * 1024, fill);
+    const created = await store.put('big.bin', big(1), { createOnly: true });
+    await expect(store.put('big.bin', big(2), { createOnly: true })).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+    });
+    const replaced = await store.put('big.bin', big(3), { ifMatch: created.etag });
+    expect(replaced.etag).not.toBe(created.etag);
+    await expect(store.put('big.bin', big(4), { ifMatch: created.etag })).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+    });
+
+    // A streamed write whose precondition held when it started loses to a write that lands
+    // before its last byte.
+    let release: () => void = () => {};
+    const paused = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const streamed = store.put(
+      'big.bin',
+      (async function* () {
+        yield big(5);
+        await paused;
+        yield big(6);
+      })(),
+      { ifMatch: replaced.etag },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const winner = await store.put('big.bin', 'small and quick');
+    release();
+    await expect(streamed).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    const head = await store.head('big.bin');
+    expect(head.etag).toBe(winner.etag);
+    expect(head.size).toBe(15);
+  });
+
   it('keeps other requests in flight working while downloads are stopped early', async () => {
     const physicalName = `conf-${randomUUID().slice(0, 8)}`;
     server.createBucket(physicalName);
@@ -201,7 +346,7 @@ describe('GCS store beyond the suite', () => {
     });
   });
 
-  it('computes the same CRC32C as the client library, faster', () => {
+  it('computes the same CRC32C as the client library, across split updates', () => {
     for (const size of [0, 1, 7, 8, 9, 1000, 65_537]) {
       const bytes = randomBytes(size);
       const ours = createCrc32cValidator();

@@ -54,13 +54,13 @@ if (whenEmulator({ describe, it }, 'Pub/Sub queue on the emulator')) {
       // Collecting the 1,005-message batch takes the emulator about two seconds, 10 messages a
       // pull; a visibility timeout of 3 s keeps the first ones hidden until the last arrive.
       timeScale: 3,
-      async create(settings) {
-        await provision(settings.name, settings.visibilityTimeoutSeconds);
+      async create({ name, ...settings }) {
+        await provision(name, settings.visibilityTimeoutSeconds);
         const queue = createPubSubPullQueue({
-          queue: new QueueRef(settings.name, settings),
-          subscription: `${settings.name}-sub`,
-          deadLetterTopic: `${settings.name}-dead`,
-          deadLetterSubscription: `${settings.name}-dead-sub`,
+          queue: new QueueRef(name, settings),
+          subscription: `${name}-sub`,
+          deadLetterTopic: `${name}-dead`,
+          deadLetterSubscription: `${name}-dead-sub`,
           client: pubsub,
         });
         dlq.set(queue, queue as PubSubPullQueue<unknown>);

@@ -14,9 +14,15 @@ import {
   type PutResult,
   type SignedUrlOptions,
 } from '@cloudport/core';
-import type { File, FileMetadata, Storage, StorageOptions } from '@google-cloud/storage';
+import type {
+  CopyOptions,
+  File,
+  FileMetadata,
+  Storage,
+  StorageOptions,
+} from '@google-cloud/storage';
 import { type ClientSource, createStorageClient, fromSource } from '../clients.js';
-import { messageOf, PROVIDER, toStoreError } from '../errors.js';
+import { httpStatusOf, messageOf, PROVIDER, toStoreError } from '../errors.js';
 import { assertObjectKey, checkPutOptions, fitRange, pageLimit } from './checks.js';
 
 /** Options of {@link createGcsStore}. */
@@ -57,6 +63,14 @@ const MIB = 1024 * 1024;
 const DEFAULT_EXPIRY_SECONDS = 900;
 const MAX_EXPIRY_SECONDS = 7 * 24 * 3600;
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+const COPY_ATTEMPTS = 3;
+/** Headers a copy keeps from its source when it replaces the content type or metadata. */
+const CARRIED_HEADERS = [
+  'cacheControl',
+  'contentDisposition',
+  'contentEncoding',
+  'contentLanguage',
+] as const;
 
 /**
  * An object store on one Cloud Storage bucket.
@@ -67,7 +81,8 @@ const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
  * metageneration and leave the ETag as it is. An `ifMatch` that is not a generation (Cloud
  * Storage's own `etag`, for example) is compared with the current object first.
  * A write without a content type is stored as `application/octet-stream`, not guessed from the
- * name. Reads fetch the object's metadata, then stream that exact generation, so `info` always
+ * name. A copy keeps the source's content type and metadata; each one given replaces the
+ * source's, and the other is still kept (so a new content type alone keeps the custom metadata). Reads fetch the object's metadata, then stream that exact generation, so `info` always
  * describes the bytes of `body`.
  *
  * @example
@@ -100,6 +115,16 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStore {
     try {
       [metadata] = await (await file(key)).getMetadata();
     } catch (error) {
+      // A condition on an object that is not there failed, as a generation would at the service.
+      if (httpStatusOf(error) === 404) {
+        throw new PreconditionFailedError(
+          logical,
+          key,
+          `no object exists under it, so its ETag cannot be ${ifMatch}; use createOnly to ` +
+            'write a new object.',
+          { provider: PROVIDER, cause: error },
+        );
+      }
       throw fail(error, key, 'check the ETag of');
     }
     if (metadata.etag === ifMatch && metadata.generation !== undefined) {
@@ -108,6 +133,17 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStore {
     throw new PreconditionFailedError(logical, key, `its ETag is not ${ifMatch}.`, {
       provider: PROVIDER,
     });
+  };
+
+  const describeCopy = async (key: string, put: PutOptions) => {
+    let source: FileMetadata;
+    try {
+      [source] = await (await file(key)).getMetadata();
+    } catch (error) {
+      throw fail(error, key, 'copy');
+    }
+
+    return { generation: String(source.generation), fields: toCopyFields(source, put) };
   };
 
   const preconditionOf = async (key: string, put: PutOptions) => {
@@ -198,19 +234,26 @@ export function createGcsStore(options: GcsStoreOptions): ObjectStore {
       assertObjectKey(targetKey);
       checkPutOptions(targetKey, put);
       const preconditionOpts = await preconditionOf(targetKey, put);
-      const source = await file(sourceKey);
       const target = await file(targetKey);
-      try {
-        const [, response] = await source.copy(target, {
-          ...(put.contentType ? { contentType: put.contentType } : {}),
-          ...(put.metadata ? { metadata: { ...put.metadata } } : {}),
-          ...(preconditionOpts ? { preconditionOpts } : {}),
-        });
-        const resource = (response as { resource?: FileMetadata } | undefined)?.resource;
-        return { key: targetKey, etag: generationOf(resource ?? target.metadata, targetKey) };
-      } catch (error) {
-        if (isNotFound(error)) throw fail(error, sourceKey, 'copy');
-        throw fail(error, targetKey, `copy ${JSON.stringify(sourceKey)} to`);
+      const overrides = put.contentType !== undefined || put.metadata !== undefined;
+      for (let attempt = 1; ; attempt++) {
+        // A rewrite given any metadata takes none from the source, so the store sends the whole
+        // set, described from one generation that the rewrite is then pinned to.
+        const described = overrides ? await describeCopy(sourceKey, put) : undefined;
+        const source = await file(sourceKey, described?.generation);
+        try {
+          const [, response] = await source.copy(target, {
+            ...(described?.fields ?? {}),
+            ...(preconditionOpts ? { preconditionOpts } : {}),
+          });
+          const resource = (response as { resource?: FileMetadata } | undefined)?.resource;
+          return { key: targetKey, etag: generationOf(resource ?? target.metadata, targetKey) };
+        } catch (error) {
+          // The source was overwritten between the lookup and the rewrite: describe it again.
+          if (described && httpStatusOf(error) === 404 && attempt < COPY_ATTEMPTS) continue;
+          if (httpStatusOf(error) === 404) throw fail(error, sourceKey, 'copy');
+          throw fail(error, targetKey, `copy ${JSON.stringify(sourceKey)} to`);
+        }
       }
     },
 
@@ -261,6 +304,25 @@ export function toObjectInfo(metadata: FileMetadata): ObjectInfo {
   };
 }
 
+/**
+ * The complete description of a copy that overrides the content type or metadata: what `put`
+ * gives, the source's own value for the rest, and the source's caching and encoding headers.
+ *
+ * @see https://cloud.google.com/storage/docs/json_api/v1/objects/rewrite (a destination resource
+ * in the request replaces the source's metadata rather than being merged into it)
+ */
+export function toCopyFields(source: FileMetadata, put: PutOptions): CopyOptions {
+  const fields: Record<string, unknown> = {};
+  for (const name of CARRIED_HEADERS) {
+    const value = source[name];
+    if (typeof value === 'string') fields[name] = value;
+  }
+  fields.contentType = put.contentType ?? source.contentType ?? DEFAULT_CONTENT_TYPE;
+  fields.metadata = { ...(put.metadata ?? toObjectInfo(source).metadata) };
+
+  return fields as CopyOptions;
+}
+
 function generationOf(metadata: FileMetadata | undefined, key: string): string {
   const generation = metadata?.generation;
   if (generation !== undefined && generation !== null) return String(generation);
@@ -269,10 +331,6 @@ function generationOf(metadata: FileMetadata | undefined, key: string): string {
     `Cloud Storage answered the write of ${JSON.stringify(key)} without a generation.`,
     { provider: PROVIDER },
   );
-}
-
-function isNotFound(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 404;
 }
 
 function asBuffer(data: PutData): Buffer | undefined {
