@@ -75,7 +75,8 @@ export function toStoreError(error: unknown, failure: StoreFailure): CloudportEr
 
 /**
  * Translates an error from @google-cloud/pubsub into `PROVIDER_ERROR` (or `INVALID_CONFIG`
- * for a topic or subscription that does not exist), keeping it as `cause`.
+ * for a topic or subscription that does not exist), keeping it as `cause`; cloudport errors
+ * pass unchanged.
  */
 export function toQueueError(error: unknown, queue: string, action: string): CloudportError {
   if (error instanceof CloudportError) return error;
@@ -90,9 +91,12 @@ export function toQueueError(error: unknown, queue: string, action: string): Clo
     );
   }
 
+  const denied = name === 'PERMISSION_DENIED' || name === 'UNAUTHENTICATED';
+  const hint = denied ? ' Check the credentials and their roles.' : '';
+
   return new ProviderError(
     `Pub/Sub failed to ${action} for queue ${JSON.stringify(queue)}` +
-      `${name ? ` (${name})` : ''}: ${messageOf(error)}.`,
+      `${name ? ` (${name})` : ''}: ${messageOf(error)}.${hint}`,
     options,
   );
 }
