@@ -109,11 +109,20 @@ if (whenEmulator({ describe, it }, 'Pub/Sub queue on the emulator')) {
       await expect(queue.send({}, { attributes: { googx: '1' } })).rejects.toMatchObject({
         code: 'INVALID_CONFIG',
       });
+      // A topic that does not exist would answer NOT_FOUND, so these never reached Pub/Sub.
+      await expect(queue.send({}, { orderingKey: 'k'.repeat(1025) })).rejects.toMatchObject({
+        code: 'MESSAGE_TOO_LARGE',
+        size: 1025,
+        limit: 1024,
+      });
     });
 
-    it('names a missing topic as a configuration problem', async () => {
+    it('names a missing topic as a configuration problem, keeping the gRPC error', async () => {
       const queue = createPubSubQueue({ queue: new QueueRef('no-such-topic'), client: pubsub });
-      await expect(queue.send({ n: 1 })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+      const error = await queue.send({ n: 1 }).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: 'INVALID_CONFIG', provider: 'gcp' });
+      expect((error as Error).message).toContain('queue "no-such-topic"');
+      expect((error as Error).cause).toMatchObject({ code: 5 });
     });
   });
 }

@@ -20,6 +20,11 @@ export const EMPTY_MARK = `${INTERNAL_PREFIX}empty`;
 // Pub/Sub's per-attribute limits (https://cloud.google.com/pubsub/quotas#resource_limits).
 const MAX_KEY_BYTES = 256;
 const MAX_VALUE_BYTES = 1024;
+/**
+ * The longest ordering key, in bytes of UTF-8: "up to 1 KB", read as 1,024 bytes like the
+ * attribute values of the same quota table (https://cloud.google.com/pubsub/docs/ordering).
+ */
+export const MAX_ORDERING_KEY_BYTES = 1024;
 
 /** A message as Pub/Sub publishes it: data bytes, string attributes, an ordering key. */
 export interface WireMessage {
@@ -34,7 +39,7 @@ export interface WireMessage {
  * Encodes one entry for Pub/Sub. The body's bytes (JSON and text as UTF-8, bytes unchanged) are
  * the message data, so the wire encoding is the same for every kind. Raises `UNSUPPORTED` for a
  * delay or a deduplication id, which Pub/Sub cannot honour, and `MESSAGE_TOO_LARGE` past the
- * limits, before anything is sent.
+ * limits (an ordering key over 1,024 bytes included), before anything is sent.
  */
 export function toWireMessage(
   queue: string,
@@ -57,17 +62,10 @@ export function toWireMessage(
       { provider: PROVIDER },
     );
   }
+  const keyBytes = checkOrderingKey(queue, entry.orderingKey);
   const data = encode(queue, kind, entry.body);
   const attributes = checkAttributes(queue, entry.attributes ?? {}, limits);
-  let size = data.length + attributes.bytes;
-  if (entry.orderingKey !== undefined) {
-    if (typeof entry.orderingKey !== 'string' || entry.orderingKey === '') {
-      throw new InvalidConfigError('An ordering key must be a non-empty string.', {
-        provider: PROVIDER,
-      });
-    }
-    size += Buffer.byteLength(entry.orderingKey, 'utf8');
-  }
+  const size = data.length + attributes.bytes + keyBytes;
   if (size > limits.maxMessageBytes) {
     throw new MessageTooLargeError(
       `A message of ${size} bytes (data and attributes) is over Pub/Sub's limit of ` +
@@ -97,6 +95,30 @@ export function userAttributes(attributes: Record<string, string> | null | undef
   }
 
   return result;
+}
+
+/** The ordering key's size in bytes (0 without one), after checking it fits Pub/Sub's limit. */
+function checkOrderingKey(queue: string, key: unknown): number {
+  if (key === undefined) return 0;
+  if (typeof key !== 'string' || key === '') {
+    throw new InvalidConfigError(
+      `The ordering key for queue ${JSON.stringify(queue)} must be a non-empty string; got ` +
+        `${key === '' ? 'an empty string' : typeof key}.`,
+      { provider: PROVIDER },
+    );
+  }
+  const bytes = Buffer.byteLength(key, 'utf8');
+  if (bytes > MAX_ORDERING_KEY_BYTES) {
+    throw new MessageTooLargeError(
+      `The ordering key for queue ${JSON.stringify(queue)} has ${bytes} bytes of UTF-8; Pub/Sub ` +
+        `allows ${MAX_ORDERING_KEY_BYTES}. Use a shorter key, such as a hash of this one.`,
+      bytes,
+      MAX_ORDERING_KEY_BYTES,
+      { provider: PROVIDER },
+    );
+  }
+
+  return bytes;
 }
 
 function encode(queue: string, kind: BodyKind, body: unknown): Buffer {
