@@ -12,6 +12,7 @@ import {
   type Settled,
 } from '@cloudport/core';
 import { LOCAL_CAPABILITIES } from '../capabilities.js';
+import { EVENT_ID_ATTRIBUTE } from './dead-letters.js';
 
 /** What the local runtime hands its adapter: one delivery of work for one function. */
 export type LocalInput =
@@ -49,20 +50,28 @@ function decodeLocal(fn: PipelineFunction, input: LocalInput): Decoded[] {
 }
 
 function toMessageUnit(queue: QueueRef<unknown>, message: ReceivedMessage<unknown>): Decoded {
+  // A replayed message names the event it replays; see replayDeadLetters.
+  const replayed = message.attributes[EVENT_ID_ATTRIBUTE];
   const event: MessageEvent<unknown> = {
     type: 'message',
-    id: message.messageId,
+    id: replayed ?? message.messageId,
     queue: queue.name,
     messageId: message.messageId,
     body: message.body,
-    attributes: message.attributes,
+    attributes: replayed === undefined ? message.attributes : withoutEventId(message.attributes),
     deliveryCount: message.deliveryCount,
     orderingKey: message.orderingKey,
     time: message.sentAt.toISOString(),
     raw: message,
   };
 
-  return { id: message.messageId, event, orderingKey: message.orderingKey };
+  return { id: event.id, event, orderingKey: message.orderingKey };
+}
+
+function withoutEventId(attributes: Record<string, string>): Record<string, string> {
+  const { [EVENT_ID_ATTRIBUTE]: _replayed, ...rest } = attributes;
+
+  return rest;
 }
 
 function toStoredEventUnit(fn: PipelineFunction, message: ReceivedMessage<unknown>): Decoded {

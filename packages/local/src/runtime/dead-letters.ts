@@ -10,6 +10,13 @@ import type {
 import type { LocalQueue } from '../queue/index.js';
 import type { DeadLetterEntry } from './types.js';
 
+/**
+ * Attribute under which a replayed message carries the id of the event it replays. A queue
+ * gives every send a new message id; the local adapter takes the event id from here instead,
+ * and hides the attribute from the handler, so an event keeps its id across replays.
+ */
+export const EVENT_ID_ATTRIBUTE = 'cloudport-event-id';
+
 /** Where dead letters live: bound dead-letter queues and every queue's own dead letters. */
 export interface DeadLetterSources {
   pipeline: Pipeline;
@@ -50,7 +57,10 @@ export async function collectDeadLetters(sources: DeadLetterSources): Promise<De
 /**
  * Replays dead letters (all, or those whose message or event id is listed): records in bound
  * dead-letter queues go back to the queue or function they failed in; a queue's own dead
- * letters become deliverable again.
+ * letters become deliverable again. Every replayed event keeps its event id, so idempotent
+ * handlers recognise it: a queue's own dead letters keep their message, a recorded message is
+ * sent again carrying its event id in {@link EVENT_ID_ATTRIBUTE}, and a recorded object or
+ * schedule event is queued again whole.
  */
 export async function replayDeadLetters(
   sources: DeadLetterSources,
@@ -98,8 +108,9 @@ async function putBack(
     const ref = sources.pipeline.resources().queues.get(event.queue);
     if (!ref) throw new Error(`Cannot replay into unknown queue ${JSON.stringify(event.queue)}.`);
     const body = isBase64Body(event.body) ? Buffer.from(event.body.base64, 'base64') : event.body;
+    const attributes = { ...event.attributes, [EVENT_ID_ATTRIBUTE]: event.id ?? record.eventId };
     await targets.resend(ref, ref.body === 'bytes' ? new Uint8Array(body as Buffer) : body, {
-      attributes: event.attributes,
+      attributes,
       orderingKey: event.orderingKey,
     });
     return;
