@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { spawnGroup, stopGroup } from './process-group.mjs';
 
 /** A running Pub/Sub emulator and how to reach it. */
 export interface PubSubEmulator {
@@ -10,43 +11,96 @@ export interface PubSubEmulator {
   stop(): Promise<void>;
 }
 
-/** Why the emulator cannot run here, or undefined when `gcloud` and `java` are installed. */
-export function emulatorMissing(): string | undefined {
-  for (const [tool, args] of [
-    ['gcloud', ['--version']],
-    ['java', ['-version']],
-  ] as const) {
-    const probe = spawnSync(tool, [...args], { stdio: 'ignore', timeout: 30_000 });
-    if (probe.error || probe.status !== 0) {
-      return `${tool} is not installed, so the Pub/Sub emulator cannot start`;
-    }
+/** Runs a tool and says whether it succeeded, with what it printed. */
+export type ToolProbe = (tool: string, args: string[]) => { ok: boolean; output: string };
+
+const runTool: ToolProbe = (tool, args) => {
+  const probe = spawnSync(tool, args, { encoding: 'utf8', timeout: 30_000 });
+  const ok = probe.error === undefined && probe.status === 0;
+
+  return { ok, output: `${probe.stdout ?? ''}${probe.stderr ?? ''}` };
+};
+
+/**
+ * Why the emulator cannot run here, or undefined when it can: `gcloud`, its `pubsub-emulator`
+ * component (which `gcloud --version` lists once installed) and `java` must all be there.
+ */
+export function emulatorMissing(probe: ToolProbe = runTool): string | undefined {
+  const gcloud = probe('gcloud', ['--version']);
+  if (!gcloud.ok) return 'gcloud is not installed, so the Pub/Sub emulator cannot start';
+  if (!/^pubsub-emulator\s/m.test(gcloud.output)) {
+    return (
+      'the gcloud component pubsub-emulator is not installed (run `gcloud components install ' +
+      'pubsub-emulator`, or install the google-cloud-cli-pubsub-emulator package)'
+    );
+  }
+  if (!probe('java', ['-version']).ok) {
+    return 'java is not installed, and the Pub/Sub emulator runs on it';
   }
 
   return undefined;
 }
 
+/** What to do with emulator-backed tests: run them, skip them, or fail for want of the tools. */
+export type EmulatorDecision =
+  | { action: 'run' }
+  | { action: 'skip'; reason: string }
+  | { action: 'fail'; reason: string };
+
+/** Runs when nothing is missing; otherwise skips, except where `CI` is `true`: CI must run them. */
+export function decideEmulator(
+  missing: string | undefined,
+  env: Record<string, string | undefined>,
+): EmulatorDecision {
+  if (missing === undefined) return { action: 'run' };
+  if (env.CI === 'true') {
+    return {
+      action: 'fail',
+      reason: `${missing}; CI (CI=true) must run the Pub/Sub emulator tests, so install it there`,
+    };
+  }
+
+  return { action: 'skip', reason: missing };
+}
+
 /** The parts of a test runner that {@link whenEmulator} uses. */
 export interface SkippingRunner {
   describe(name: string, body: () => void): void;
-  it: { skip(name: string, body: () => void): void };
+  it: { (name: string, body: () => void): void; skip(name: string, body: () => void): void };
+}
+
+/** What {@link whenEmulator} looks at, for tests of it; each defaults to the real one. */
+export interface EmulatorCheckOptions {
+  env?: Record<string, string | undefined>;
+  /** The reason the emulator cannot run, or undefined when it can; probed by default. */
+  missing?: () => string | undefined;
+  report?: (line: string) => void;
 }
 
 /**
- * True when the emulator-backed tests can run. Otherwise it registers one skipped test whose
- * name gives the reason, and prints it; where `CI` is `true` it registers a failing suite
- * instead, since CI must run them.
+ * True when the emulator-backed tests can run. Otherwise it registers one test under `name`
+ * that gives the reason, and prints it: a skipped test, or where `CI` is `true` a failing one.
  */
-export function whenEmulator(runner: SkippingRunner, name: string): boolean {
-  const missing = emulatorMissing();
-  if (missing === undefined) return true;
-  if (process.env.CI === 'true') {
-    runner.describe(name, () => {
-      throw new Error(`${missing}; CI runs must have it (install the gcloud pubsub emulator).`);
-    });
+export function whenEmulator(
+  runner: SkippingRunner,
+  name: string,
+  options: EmulatorCheckOptions = {},
+): boolean {
+  const missing = (options.missing ?? emulatorMissing)();
+  const decision = decideEmulator(missing, options.env ?? process.env);
+  if (decision.action === 'run') return true;
+  const report = options.report ?? ((line: string) => process.stderr.write(line));
+  if (decision.action === 'fail') {
+    report(`[gcp tests] failing ${name}: ${decision.reason}.\n`);
+    runner.describe(name, () =>
+      runner.it(`needs the Pub/Sub emulator: ${decision.reason}`, () => {
+        throw new Error(`${name} cannot run: ${decision.reason}.`);
+      }),
+    );
     return false;
   }
-  process.stderr.write(`[gcp tests] skipping ${name}: ${missing}.\n`);
-  runner.describe(name, () => runner.it.skip(`skipped: ${missing}`, () => {}));
+  report(`[gcp tests] skipping ${name}: ${decision.reason}.\n`);
+  runner.describe(name, () => runner.it.skip(`skipped: ${decision.reason}`, () => {}));
 
   return false;
 }
@@ -65,10 +119,12 @@ async function freePort(): Promise<number> {
 /**
  * Starts `gcloud beta emulators pubsub start` on a free port in a process group of its own and
  * waits until it listens. `stop()` ends the whole group: gcloud and the Java server it starts.
+ * The group also ends when the test worker exits, is interrupted or is killed (see
+ * process-group.mjs), so a crashed run leaves no emulator behind.
  */
 export async function startPubSubEmulator(projectId = 'demo'): Promise<PubSubEmulator> {
   const port = await freePort();
-  const child = spawn(
+  const child = spawnGroup(
     'gcloud',
     [
       'beta',
@@ -78,7 +134,7 @@ export async function startPubSubEmulator(projectId = 'demo'): Promise<PubSubEmu
       `--host-port=127.0.0.1:${port}`,
       `--project=${projectId}`,
     ],
-    { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   const collect = (chunk: Buffer) => {
@@ -105,22 +161,4 @@ async function waitForStart(child: ChildProcess, output: () => string, timeoutMs
     if (Date.now() > deadline) throw new Error(`The Pub/Sub emulator did not start:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-async function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null) return;
-  const exited = once(child, 'exit');
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-(child.pid as number), name);
-    } catch {
-      // The group is gone already.
-    }
-  };
-  signal('SIGTERM');
-  const timer = setTimeout(() => signal('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-  // gcloud may exit before its Java child; make sure nothing of the group is left.
-  signal('SIGKILL');
 }
