@@ -8,7 +8,7 @@ import {
   type ReceiveOptions,
 } from '@cloudport/core';
 import type { PubSub, v1 } from '@google-cloud/pubsub';
-import { createPubSubClient, fromSource, lazy } from '../clients.js';
+import { createPubSubClient, fromSource, lazy, loadPubSub } from '../clients.js';
 import { messageOf, PROVIDER, toQueueError } from '../errors.js';
 import { createPubSubQueue, type PubSubQueueOptions } from './pubsub.js';
 import { INTERNAL_PREFIX, userAttributes } from './wire.js';
@@ -75,7 +75,7 @@ export function createPubSubPullQueue<T>(options: PubSubPullQueueOptions<T>): Pu
   const seen = new Map<string, number>();
   const subscriber = lazy(async () => {
     const pubsub = await client();
-    const { v1: gapic } = await import('@google-cloud/pubsub');
+    const { v1: gapic } = await loadPubSub();
     const { port, ...config } = await pubsub.getClientConfig();
     const options = { ...config, ...(port === undefined ? {} : { port: Number(port) }) };
     return { pubsub, api: new gapic.SubscriberClient(options) as v1.SubscriberClient };
