@@ -72,6 +72,7 @@ export function createAzureResolver(
           entity: settings.bindings.physical('queue', ref.name),
           connect,
           maxMessageBytes: settings.queues[ref.name]?.maxMessageBytes,
+          sessions: settings.queues[ref.name]?.sessions,
         });
         queues.set(ref.name, queue);
       }

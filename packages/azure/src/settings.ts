@@ -31,9 +31,15 @@ export interface AzureFunctionSettings {
 
 /** Per-queue facts the adapter cannot read from the pipeline. */
 export interface AzureQueueSettings {
-  /** The entity's largest message in bytes: 256 KiB on Standard (the default), more on Premium. */
+  /**
+   * The entity's largest message in bytes: 256 KiB on Standard, more on Premium. Defaults to
+   * the largest message the Service Bus link advertises, which is the entity's own limit.
+   */
   maxMessageBytes?: number;
-  /** True when the Service Bus queue requires sessions; its trigger then reads by session. */
+  /**
+   * True when the Service Bus queue requires sessions: its trigger then reads by session, and
+   * every send to it needs an `orderingKey` (the session id), checked before sending.
+   */
   sessions?: boolean;
 }
 

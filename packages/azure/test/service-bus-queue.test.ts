@@ -1,4 +1,4 @@
-import { ServiceBusClient } from '@azure/service-bus';
+import { ServiceBusClient, type ServiceBusSender } from '@azure/service-bus';
 import { AZURE_LIMITS, queue } from '@cloudport/core';
 import { queueConformance } from '@cloudport/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,10 +6,37 @@ import {
   type ServiceBusBroker,
   startServiceBusBroker,
 } from '../../../test/service-bus-broker/index.js';
-import { AZURE_CAPABILITIES, createServiceBusQueue, type ServiceBusQueue } from '../src/index.js';
+import {
+  AZURE_CAPABILITIES,
+  createAzureResolver,
+  createServiceBusQueue,
+  readAzureSettings,
+  type ServiceBusQueue,
+} from '../src/index.js';
+import { NAMES_PROPERTY } from '../src/queue/service-bus-messages.js';
 
 let broker: ServiceBusBroker;
 let client: ServiceBusClient;
+const KIB = 1024;
+const MIB = 1024 * KIB;
+
+/** A client whose senders record what each send carried: a batch of n, or a lone message. */
+function recordingClient(sends: Array<number | 'alone'>): ServiceBusClient {
+  return new Proxy(client, {
+    get(target, property) {
+      if (property !== 'createSender') return Reflect.get(target, property, target);
+      return (entity: string) => {
+        const sender: ServiceBusSender = target.createSender(entity);
+        const send = sender.sendMessages.bind(sender);
+        sender.sendMessages = (messages, options) => {
+          sends.push('count' in messages ? messages.count : 'alone');
+          return send(messages, options);
+        };
+        return sender;
+      };
+    },
+  });
+}
 
 beforeAll(async () => {
   broker = await startServiceBusBroker();
@@ -134,6 +161,151 @@ describe('azure service bus queue', () => {
     expect(await jobs.receive({ waitMs: 1000 })).toEqual([]);
     const [letter] = await jobs.receiveDeadLetters({ waitMs: 1000 });
     expect(letter?.reason).toMatch(/not valid JSON/);
+    await jobs.close();
+  });
+
+  it('sends a 2 MiB message to a Premium entity that allows 4 MiB', async () => {
+    broker.createQueue('premium-4mib', { maxMessageBytes: 4 * MIB });
+    const big = createServiceBusQueue({
+      queue: queue('premium-4mib', { body: 'text' }),
+      client,
+      maxMessageBytes: 4 * MIB,
+    });
+    const body = 'x'.repeat(2 * MIB);
+    await big.send(body);
+    const [message] = await big.receive({ waitMs: 2000 });
+    expect(message?.body.length).toBe(2 * MIB);
+    if (message) await big.complete(message);
+    await big.close();
+  });
+
+  it('packs batches beyond 1 MiB, as large as the link allows', async () => {
+    broker.createQueue('premium-batches', { maxMessageBytes: 4 * MIB });
+    const sends: Array<number | 'alone'> = [];
+    const rows = createServiceBusQueue({
+      queue: queue('premium-batches', { body: 'text' }),
+      client: recordingClient(sends),
+    });
+    const body = 'r'.repeat(700 * KIB);
+    await rows.sendBatch([{ body }, { body }, { body }]);
+    expect(sends).toEqual([3]);
+    expect(broker.messages('premium-batches')).toHaveLength(3);
+    await rows.close();
+  });
+
+  it('sends a message within the limit but too large to share a batch on its own', async () => {
+    broker.createQueue('premium-alone', { maxMessageBytes: 4 * MIB });
+    const sends: Array<number | 'alone'> = [];
+    const blobs = createServiceBusQueue({
+      queue: queue('premium-alone', { body: 'bytes' }),
+      client: recordingClient(sends),
+    });
+    // A batch repeats its first message's headers, so this fits the link alone only.
+    const large = new Uint8Array(4 * MIB - 200).fill(7);
+    const small = new Uint8Array([1, 2, 3]);
+    await blobs.sendBatch([{ body: small }, { body: large }, { body: small }]);
+    expect(sends).toEqual([1, 'alone', 1]);
+    const received = await blobs.receive({ maxMessages: 3, waitMs: 2000 });
+    expect(received.map((m) => m.body.length)).toEqual([3, 4 * MIB - 200, 3]);
+    for (const message of received) await blobs.complete(message);
+    await blobs.close();
+  });
+
+  it('takes the limit the link advertises when maxMessageBytes is not given', async () => {
+    broker.createQueue('premium-link', { maxMessageBytes: 4 * MIB });
+    const big = createServiceBusQueue({ queue: queue('premium-link', { body: 'text' }), client });
+    await big.send('x'.repeat(2 * MIB));
+    const error = await big
+      .sendBatch([{ body: 'first' }, { body: 'y'.repeat(4 * MIB + 1) }])
+      .catch((failure: unknown) => failure);
+    expect(error).toMatchObject({
+      code: 'MESSAGE_TOO_LARGE',
+      size: 4 * MIB + 1,
+      limit: 4 * MIB,
+    });
+    expect((error as Error).message).toMatch(/entry 1 .* 4194305 bytes, .* limit of 4194304 bytes/);
+    // Checked before sending: only the first send arrived.
+    expect(broker.transfers('premium-link')).toBe(1);
+    await big.close();
+  });
+
+  it('holds a maxMessageBytes above the link to the link, before sending', async () => {
+    broker.createQueue('premium-1mib', { maxMessageBytes: MIB });
+    const big = createServiceBusQueue({
+      queue: queue('premium-1mib', { body: 'text' }),
+      client,
+      maxMessageBytes: 4 * MIB,
+    });
+    await expect(big.send('x'.repeat(2 * MIB))).rejects.toMatchObject({
+      code: 'MESSAGE_TOO_LARGE',
+      limit: MIB,
+    });
+    expect(broker.transfers('premium-1mib')).toBe(0);
+    await big.close();
+  });
+
+  it('needs an ordering key on a session-enabled queue, checked before sending', async () => {
+    broker.createQueue('sessions');
+    const orders = createServiceBusQueue({ queue: queue('sessions'), client, sessions: true });
+    const error = await orders.send({ n: 1 }).catch((failure: unknown) => failure);
+    expect(error).toMatchObject({ code: 'INVALID_CONFIG', provider: 'azure' });
+    expect((error as Error).message).toMatch(/queue sessions: the message has no orderingKey/);
+    await orders.send({ n: 2 }, { orderingKey: 'customer-7' });
+    expect(broker.messages('sessions')).toHaveLength(1);
+    await expect(orders.receive()).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    await orders.close();
+  });
+
+  it("passes a queue's sessions setting from the adapter's settings to its queue", async () => {
+    broker.createQueue('prod-orders');
+    const settings = readAzureSettings({
+      env: { CLOUDPORT_QUEUE_ORDERS: 'prod-orders' },
+      queues: { orders: { sessions: true } },
+    });
+    const resolver = createAzureResolver(settings, { serviceBus: client });
+    const orders = resolver.queue(queue('orders'));
+    await expect(orders.send({ n: 1 })).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    expect(broker.transfers('prod-orders')).toBe(0);
+    await resolver.close();
+  });
+
+  it('carries an ordering key as the session id on a queue without sessions', async () => {
+    broker.createQueue('no-sessions');
+    const jobs = createServiceBusQueue({ queue: queue('no-sessions'), client });
+    await jobs.send({ n: 1 }, { orderingKey: 'k-1' });
+    const [message] = await jobs.receive({ waitMs: 2000 });
+    expect(message?.orderingKey).toBe('k-1');
+    if (message) await jobs.complete(message);
+    await jobs.close();
+  });
+
+  it('lists the attribute names Azure Functions recases in one reserved property', async () => {
+    broker.createQueue('names');
+    const jobs = createServiceBusQueue({ queue: queue('names'), client });
+    const attributes = { Region: 'EU-West', tenant: 'north', 'X-Trace': 'Abc' };
+    await jobs.send({ n: 1 }, { attributes });
+    const [stored] = broker.messages('names');
+    expect(stored?.applicationProperties).toEqual({
+      ...attributes,
+      [NAMES_PROPERTY]: '["Region","X-Trace"]',
+    });
+    const [message] = await jobs.receive({ waitMs: 2000 });
+    expect(message?.attributes).toEqual(attributes);
+    if (message) await jobs.complete(message);
+    await jobs.send({ n: 2 }, { attributes: { tenant: 'south' } });
+    expect(broker.messages('names')[0]?.applicationProperties).toEqual({ tenant: 'south' });
+    await jobs.close();
+  });
+
+  it('refuses attributes that Azure Functions would merge or that cloudport reserves', async () => {
+    const jobs = createServiceBusQueue({ queue: queue('names-refused'), client });
+    await expect(
+      jobs.send({ n: 1 }, { attributes: { Region: 'a', region: 'b' } }),
+    ).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    await expect(
+      jobs.send({ n: 1 }, { attributes: { [NAMES_PROPERTY]: '[]' } }),
+    ).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
+    expect(broker.transfers('names-refused')).toBe(0);
     await jobs.close();
   });
 });

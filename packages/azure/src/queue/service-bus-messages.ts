@@ -13,6 +13,12 @@ import {
 
 /** Application property that marks a message id given as a deduplication id. */
 export const DEDUP_PROPERTY = 'cloudport-deduplication';
+/**
+ * Application property listing, as a JSON array, the attribute names whose first letter the
+ * Functions v4 library lower-cases (`Region` arrives as `region`), so the trigger can restore
+ * them. Sent only when there is such a name.
+ */
+export const NAMES_PROPERTY = 'cloudport-attribute-names';
 
 /** The content type each body kind is sent with. */
 export const CONTENT_TYPES: Readonly<Record<BodyKind, string>> = {
@@ -30,20 +36,25 @@ export interface OutgoingMessage {
   message: ServiceBusMessage;
   messageId: string;
   sessionId: string | undefined;
+  /** The body and application properties in bytes, which the entity's limit applies to. */
+  size: number;
 }
 
 /** What a queue knows when it builds messages. */
 export interface MessageSettings {
   queue: string;
   body: BodyKind;
-  maxMessageBytes: number;
+  /** The limit the user gave; without one, the link's, checked once the link is open. */
+  maxMessageBytes: number | undefined;
+  /** The entity requires sessions: every message needs an ordering key. */
+  sessions: boolean;
 }
 
 /**
  * Checks one entry and builds its Service Bus message: the body as bytes in a data section
  * (so the Functions host can hand over the raw bytes), attributes as application properties,
  * a delay as the scheduled enqueue time, the ordering key as the session id and the
- * deduplication id as the message id. Limits are checked here, before anything is sent.
+ * deduplication id as the message id. Limits known without the link are checked here.
  */
 export function toOutgoing(
   settings: MessageSettings,
@@ -53,11 +64,31 @@ export function toOutgoing(
   const body = encodeEntryBody(settings, entry.body, label);
   const properties: Record<string, string> = {};
   let propertyBytes = 0;
+  const recased: string[] = [];
+  const lowered = new Map<string, string>();
   for (const [name, value] of Object.entries(entry.attributes ?? {})) {
     if (typeof value !== 'string')
       throw invalid(settings, `attribute ${JSON.stringify(name)} of ${label} is not a string`);
+    if (name === DEDUP_PROPERTY || name === NAMES_PROPERTY)
+      throw invalid(settings, `attribute ${JSON.stringify(name)} of ${label} is reserved`);
+    const key = lowerFirst(name);
+    const other = lowered.get(key);
+    if (other !== undefined) {
+      throw invalid(
+        settings,
+        `attributes ${JSON.stringify(other)} and ${JSON.stringify(name)} of ${label} differ ` +
+          'only in the case of their first letter, which Azure Functions merges; rename one',
+      );
+    }
+    lowered.set(key, name);
+    if (key !== name) recased.push(name);
     properties[name] = value;
     propertyBytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  }
+  if (recased.length > 0) {
+    const names = JSON.stringify(recased);
+    properties[NAMES_PROPERTY] = names;
+    propertyBytes += Buffer.byteLength(NAMES_PROPERTY) + Buffer.byteLength(names);
   }
   if (propertyBytes > MAX_PROPERTIES_BYTES) {
     throw new MessageTooLargeError(
@@ -69,9 +100,17 @@ export function toOutgoing(
     );
   }
   const size = body.length + propertyBytes;
-  if (size > settings.maxMessageBytes) throw tooLarge(settings, label, size);
+  const limit = settings.maxMessageBytes;
+  if (limit !== undefined && size > limit) throw tooLarge(settings, label, size, limit);
 
   const sessionId = checkId(settings, entry.orderingKey, 'orderingKey', label);
+  if (settings.sessions && sessionId === undefined) {
+    throw invalid(
+      settings,
+      `the ${label} has no orderingKey, which a session-enabled queue (sessions: true) ` +
+        'needs as the session id; give every message one',
+    );
+  }
   const dedupId = checkId(settings, entry.deduplicationId, 'deduplicationId', label);
   if (dedupId !== undefined) properties[DEDUP_PROPERTY] = 'true';
   const messageId = dedupId ?? randomUUID();
@@ -85,28 +124,64 @@ export function toOutgoing(
   const delay = checkDelay(settings, entry.delaySeconds, label);
   if (delay > 0) message.scheduledEnqueueTimeUtc = new Date(Date.now() + delay * 1000);
 
-  return { message, messageId, sessionId };
+  return { message, messageId, sessionId, size };
 }
 
 /**
- * The error of an entry that cannot fit the entity's size limit; `size` is the body and
- * attributes, or undefined when only the encoded message (headers included) is over.
+ * The error of an entry whose body and attributes (`size` bytes) are over the entity's limit:
+ * the user's `maxMessageBytes`, or the largest message the sender link accepts.
  */
 export function tooLarge(
   settings: MessageSettings,
   label: string,
-  size?: number,
+  size: number,
+  limit: number,
 ): MessageTooLargeError {
-  const what = size === undefined ? 'encoded with its headers is' : `is ${size} bytes,`;
+  const source =
+    settings.maxMessageBytes === limit
+      ? 'as maxMessageBytes says'
+      : 'as the Service Bus link advertises it';
 
   return new MessageTooLargeError(
-    `The ${label} for queue ${settings.queue} ${what} over the entity's limit of ` +
-      `${settings.maxMessageBytes} bytes (256 KiB on Standard; set maxMessageBytes for a ` +
-      'Premium entity); store the payload in a bucket and send its key.',
-    size ?? settings.maxMessageBytes + 1,
-    settings.maxMessageBytes,
+    `The ${label} for queue ${settings.queue} is ${size} bytes, over the entity's limit of ` +
+      `${limit} bytes (${source}); store the payload in a bucket and send its key.`,
+    size,
+    limit,
     { provider: 'azure' },
   );
+}
+
+/**
+ * Gives attributes back the names they were sent with, undoing the Functions library's
+ * lower-casing of first letters by the names listed in {@link NAMES_PROPERTY}.
+ */
+export function restoreNames(
+  attributes: Record<string, string>,
+  names: unknown,
+): Record<string, string> {
+  let sent: unknown;
+  try {
+    sent = typeof names === 'string' ? JSON.parse(names) : names;
+  } catch {
+    return attributes;
+  }
+  if (!Array.isArray(sent)) return attributes;
+  for (const name of sent) {
+    if (typeof name !== 'string') continue;
+    const key = lowerFirst(name);
+    if (key === name || !Object.hasOwn(attributes, key) || Object.hasOwn(attributes, name)) {
+      continue;
+    }
+    attributes[name] = attributes[key] as string;
+    delete attributes[key];
+  }
+
+  return attributes;
+}
+
+// As the Functions library's toCamelCaseKey changes metadata names.
+function lowerFirst(name: string): string {
+  return name.charAt(0).toLowerCase() + name.slice(1);
 }
 
 /**
@@ -141,6 +216,7 @@ export function fromProperties(properties: Record<string, unknown> | undefined):
   let deduplicated = false;
   for (const [name, value] of Object.entries(properties ?? {})) {
     if (name === DEDUP_PROPERTY) deduplicated = true;
+    else if (name === NAMES_PROPERTY) continue;
     else if (value !== undefined && value !== null) attributes[name] = toText(value);
   }
 

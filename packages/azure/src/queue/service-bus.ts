@@ -1,6 +1,7 @@
 import type {
   ServiceBusClient,
   ServiceBusClientOptions,
+  ServiceBusMessage,
   ServiceBusMessageBatch,
   ServiceBusSender,
 } from '@azure/service-bus';
@@ -16,6 +17,7 @@ import {
   type SendEntry,
   type SendOptions,
   type SendResult,
+  UnsupportedError,
 } from '@cloudport/core';
 import { createServiceBusClient, type TokenCredential } from '../sdk.js';
 import { type QueueCall, toQueueError } from './service-bus-errors.js';
@@ -49,10 +51,17 @@ export interface ServiceBusQueueOptions<T> {
   /** Options of a client the queue creates. */
   clientOptions?: ServiceBusClientOptions;
   /**
-   * The entity's largest message, in bytes: 256 KiB on the Standard tier (the default); on
-   * Premium, the entity's `maxMessageSizeInKilobytes` × 1024. Checked before anything is sent.
+   * The entity's largest message, in bytes: 256 KiB on the Standard tier; on Premium, the
+   * entity's `maxMessageSizeInKilobytes` × 1024. Defaults to the largest message the sender
+   * link advertises, which is the entity's limit on Service Bus. Checked before anything is
+   * sent; a value above the link's gives way to the link's.
    */
   maxMessageBytes?: number;
+  /**
+   * True when the entity requires sessions: every send then needs an `orderingKey` (the
+   * session id), checked before sending, and this queue's own `receive` is `UNSUPPORTED`.
+   */
+  sessions?: boolean;
 }
 
 /** A Service Bus queue: send, batch send, and peek-lock receive with settlement. */
@@ -65,15 +74,25 @@ export interface ServiceBusQueue<T = unknown> extends ConsumableQueue<T> {
   close(): Promise<void>;
 }
 
-// Service Bus sends at most one megabyte in one batch, whatever the message limit.
-const MAX_BATCH_BYTES = 1024 * 1024;
+/** An open sender link and the largest message it takes, as this queue enforces it. */
+interface SendLink {
+  sender: ServiceBusSender;
+  limit: number;
+}
+
+/** What one transfer carries: an SDK batch, or one message too large to share a batch. */
+type Transfer = ServiceBusMessageBatch | ServiceBusMessage;
 
 /**
  * A queue over one Service Bus queue. Bodies travel as bytes encoded by the queue's kind;
- * attributes as application properties; `delaySeconds` as the scheduled enqueue time;
- * `orderingKey` as the session id; `deduplicationId` as the message id (effective on entities
- * created with duplicate detection). Batches go through the SDK's message batches and are split
- * when full; every entry is checked against the entity's size limit before any is sent.
+ * attributes as application properties (with the original names of those whose first letter
+ * Azure Functions lower-cases, so its trigger can restore them); `delaySeconds` as the
+ * scheduled enqueue time; `orderingKey` as the session id, which orders delivery only on a
+ * session-enabled entity and is carried unchanged on others; `deduplicationId` as the message
+ * id (effective on entities created with duplicate detection). Batches go through the SDK's
+ * message batches, as large as the link allows, and are split when full; a message too large
+ * to share a batch travels alone. Every entry is checked against the entity's size limit
+ * before any is sent.
  *
  * Receiving uses peek-lock on the entity's own lock duration (`visibilityTimeoutSeconds` of
  * a receive is ignored); `retry` abandons, or holds the lock for the delay and then abandons;
@@ -95,7 +114,8 @@ class ServiceBusQueueClient<T> implements ServiceBusQueue<T> {
   private readonly options: ServiceBusQueueOptions<T>;
   private readonly settings: MessageSettings;
   private client: Promise<ServiceBusClient> | undefined;
-  private senderLink: Promise<ServiceBusSender> | undefined;
+  private senderLink: Promise<SendLink> | undefined;
+  private limit: number | undefined;
   private readonly consumer: ServiceBusConsumer<T>;
 
   constructor(options: ServiceBusQueueOptions<T>) {
@@ -108,15 +128,19 @@ class ServiceBusQueueClient<T> implements ServiceBusQueue<T> {
     this.queue = options.queue.name;
     this.body = options.queue.body;
     this.entity = options.entity ?? options.queue.name;
-    const maxMessageBytes = options.maxMessageBytes ?? AZURE_LIMITS.queue.maxMessageBytes;
-    if (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1) {
+    const { maxMessageBytes } = options;
+    if (
+      maxMessageBytes !== undefined &&
+      (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1)
+    ) {
       throw new InvalidConfigError(
         `maxMessageBytes ${maxMessageBytes} of queue ${this.queue} must be a whole number ` +
-          'of bytes.',
+          'of bytes; leave it out to use the limit the Service Bus link advertises.',
         { provider: 'azure' },
       );
     }
-    this.settings = { queue: this.queue, body: this.body, maxMessageBytes };
+    const sessions = options.sessions === true;
+    this.settings = { queue: this.queue, body: this.body, maxMessageBytes, sessions };
     this.consumer = new ServiceBusConsumer<T>(
       this.body,
       () => this.connect(),
@@ -135,10 +159,15 @@ class ServiceBusQueueClient<T> implements ServiceBusQueue<T> {
       toOutgoing(this.settings, entry, labelOf(entries, index)),
     );
     if (messages.length === 0) return [];
-    const sender = await this.sender();
-    const batches = await this.pack(sender, messages);
-    for (const batch of batches) {
-      await sender.sendMessages(batch).catch((error) => {
+    const { sender, limit } = await this.sender();
+    for (const [index, outgoing] of messages.entries()) {
+      if (outgoing.size > limit) {
+        throw tooLarge(this.settings, labelOf(messages, index), outgoing.size, limit);
+      }
+    }
+    const transfers = await this.pack(sender, messages, limit);
+    for (const transfer of transfers) {
+      await sender.sendMessages(transfer).catch((error) => {
         throw toQueueError(error, this.call('send to'));
       });
     }
@@ -147,6 +176,18 @@ class ServiceBusQueueClient<T> implements ServiceBusQueue<T> {
   }
 
   receive(options?: ReceiveOptions): Promise<ReceivedMessage<T>[]> {
+    if (this.settings.sessions) {
+      return Promise.reject(
+        new UnsupportedError(
+          'Receiving from a session-enabled queue',
+          `queue ${this.queue} (Service Bus entity ${this.entity}) needs a session ` +
+            'receiver; consume it with the Functions trigger, which reads by session, or ' +
+            'with acceptNextSession of @azure/service-bus.',
+          { provider: 'azure' },
+        ),
+      );
+    }
+
     return this.consumer.receive(options);
   }
 
@@ -170,59 +211,80 @@ class ServiceBusQueueClient<T> implements ServiceBusQueue<T> {
     await this.consumer.close();
     const sender = this.senderLink;
     this.senderLink = undefined;
-    await sender?.then((link) => link.close()).catch(() => undefined);
+    await sender?.then((link) => link.sender.close()).catch(() => undefined);
     const owned = !this.options.client && !this.options.connect;
     if (this.client && owned) await (await this.client).close();
     this.client = undefined;
   }
 
   /**
-   * Packs messages into SDK batches in order, starting a new batch when one is full or the
-   * session changes. Packing measures each message exactly, so a message too large for an
-   * empty batch stops the send before any batch goes out.
+   * Packs messages in order into SDK batches of up to `limit` bytes, starting a new batch when
+   * one is full or the session changes. A message that fits no batch (a batch repeats the
+   * first message's headers) but is within the limit travels alone.
    */
   private async pack(
     sender: ServiceBusSender,
     messages: OutgoingMessage[],
-  ): Promise<ServiceBusMessageBatch[]> {
-    const batches: ServiceBusMessageBatch[] = [];
+    limit: number,
+  ): Promise<Transfer[]> {
+    const transfers: Transfer[] = [];
     const maxEntries = AZURE_LIMITS.queue.maxBatchEntries;
-    let batch = await this.createBatch(sender);
+    // The open batch, never empty: one that an entry failed to join while empty keeps that
+    // entry's headers for its envelope, so it is not reused.
+    let batch: ServiceBusMessageBatch | undefined;
     let session: string | undefined;
-    for (const [index, outgoing] of messages.entries()) {
-      const sameSession = batch.count === 0 || outgoing.sessionId === session;
-      if (sameSession && batch.count < maxEntries && batch.tryAddMessage(outgoing.message)) {
-        session = outgoing.sessionId;
-        continue;
+    for (const outgoing of messages) {
+      if (batch && (batch.count >= maxEntries || outgoing.sessionId !== session)) {
+        transfers.push(batch);
+        batch = undefined;
       }
-      if (batch.count === 0) throw tooLarge(this.settings, labelOf(messages, index));
-      batches.push(batch);
-      batch = await this.createBatch(sender);
+      if (batch?.tryAddMessage(outgoing.message)) continue;
+      if (batch) transfers.push(batch);
+      batch = await this.createBatch(sender, limit);
       session = outgoing.sessionId;
       if (!batch.tryAddMessage(outgoing.message)) {
-        throw tooLarge(this.settings, labelOf(messages, index));
+        transfers.push(outgoing.message);
+        batch = undefined;
       }
     }
-    batches.push(batch);
+    if (batch) transfers.push(batch);
 
-    return batches;
+    return transfers;
   }
 
-  private async createBatch(sender: ServiceBusSender): Promise<ServiceBusMessageBatch> {
-    const maxSizeInBytes = Math.min(this.settings.maxMessageBytes, MAX_BATCH_BYTES);
-    try {
-      return await sender.createMessageBatch({ maxSizeInBytes });
-    } catch (error) {
-      // The link allows less than the entity setting claims: use the link's own limit.
-      if (!(error instanceof Error) || !/maximum message size/i.test(error.message)) {
+  private createBatch(sender: ServiceBusSender, limit: number): Promise<ServiceBusMessageBatch> {
+    return sender.createMessageBatch({ maxSizeInBytes: limit }).catch((error) => {
+      throw toQueueError(error, this.call('send to'));
+    });
+  }
+
+  /**
+   * Opens the sender link and settles the size limit: the user's, or the largest message the
+   * link advertises (`max-message-size` on attach, which the SDK gives as the size of a batch
+   * made without options), whichever is smaller.
+   */
+  private sender(): Promise<SendLink> {
+    this.senderLink ??= (async () => {
+      const client = await this.connect();
+      const sender = client.createSender(this.entity);
+      const probe = await sender.createMessageBatch().catch(async (error) => {
+        await sender.close().catch(() => undefined);
         throw toQueueError(error, this.call('send to'));
-      }
-      return sender.createMessageBatch();
-    }
-  }
+      });
+      const advertised = probe.maxSizeInBytes;
+      // Service Bus always advertises one; a peer that does not gets Standard's.
+      const linkLimit =
+        Number.isSafeInteger(advertised) && advertised > 0
+          ? advertised
+          : AZURE_LIMITS.queue.maxMessageBytes;
+      const limit = Math.min(this.settings.maxMessageBytes ?? linkLimit, linkLimit);
+      this.limit = limit;
 
-  private sender(): Promise<ServiceBusSender> {
-    this.senderLink ??= this.connect().then((client) => client.createSender(this.entity));
+      return { sender, limit };
+    })().catch((error) => {
+      this.senderLink = undefined;
+      throw error;
+    });
 
     return this.senderLink;
   }
@@ -249,7 +311,9 @@ class ServiceBusQueueClient<T> implements ServiceBusQueue<T> {
   }
 
   private call(action: string): QueueCall {
-    return { queue: this.queue, entity: this.entity, action, limit: this.settings.maxMessageBytes };
+    const limit = this.limit ?? this.settings.maxMessageBytes ?? AZURE_LIMITS.queue.maxMessageBytes;
+
+    return { queue: this.queue, entity: this.entity, action, limit };
   }
 }
 

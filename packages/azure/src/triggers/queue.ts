@@ -7,7 +7,7 @@ import {
   type PipelineFunction,
   type QueueTrigger,
 } from '@cloudport/core';
-import { DEDUP_PROPERTY } from '../queue/service-bus-messages.js';
+import { DEDUP_PROPERTY, NAMES_PROPERTY, restoreNames } from '../queue/service-bus-messages.js';
 import { isoTime } from '../time.js';
 
 type Fields = Record<string, unknown>;
@@ -102,17 +102,25 @@ export function decodeTriggerBody(kind: BodyKind, body: unknown): unknown {
   return kind === 'text' ? text : Buffer.from(text, 'utf8');
 }
 
-/** String attributes from application properties, leaving out cloudport's and the host's own. */
+/**
+ * String attributes from application properties, leaving out cloudport's and the host's own,
+ * under the names they were sent with (cloudport's queue lists those the library recases).
+ */
 function attributesOf(properties: unknown): Record<string, string> {
   const attributes: Record<string, string> = {};
   if (typeof properties !== 'object' || properties === null) return attributes;
+  let names: unknown;
   for (const [name, value] of Object.entries(properties)) {
+    if (name === NAMES_PROPERTY) {
+      names = value;
+      continue;
+    }
     if (name === DEDUP_PROPERTY || name.startsWith(HOST_PROPERTY)) continue;
     const text = textOf(value);
     if (text !== undefined) attributes[name] = text;
   }
 
-  return attributes;
+  return names === undefined ? attributes : restoreNames(attributes, names);
 }
 
 function textOf(value: unknown): string | undefined {
