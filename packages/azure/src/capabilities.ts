@@ -18,8 +18,8 @@ export const AZURE_CAPABILITIES: CapabilityDeclaration = {
     'trigger.queue': {
       support: 'yes',
       note:
-        'Service Bus queue trigger, one message per invocation; the v4 library lower-cases the ' +
-        'first letter of attribute names',
+        'Service Bus queue trigger, one message per invocation; attribute names sent by ' +
+        "cloudport's queue are restored after the v4 library lower-cases their first letter",
     },
     'trigger.http': {
       support: 'yes',
@@ -35,7 +35,13 @@ export const AZURE_CAPABILITIES: CapabilityDeclaration = {
       support: 'yes',
       note: 'Service Bus abandon; Event Grid redelivery; timers only with a host retry policy',
     },
-    'outcome.dead-letter': { support: 'yes' },
+    'outcome.dead-letter': {
+      support: 'yes',
+      note:
+        'without a bound queue, abandons: the handler reruns up to MaxDeliveryCount (default ' +
+        "10), then the subqueue says MaxDeliveryCountExceeded; with cardinality 'many' a failed " +
+        'batch forwards its dead letters again on each redelivery',
+    },
     'outcome.per-message': {
       support: 'yes',
       note: "one message per invocation; with cardinality 'many' one failure abandons the batch",
@@ -56,14 +62,19 @@ export const AZURE_CAPABILITIES: CapabilityDeclaration = {
         'service SAS from a shared key; clients signed in with a token credential get ' +
         'UNSUPPORTED',
     },
-    'queue.batch-send': { support: 'yes' },
-    'queue.attributes': { support: 'yes' },
+    'queue.batch-send': { support: 'yes', note: 'batches as large as the link allows' },
+    'queue.attributes': {
+      support: 'yes',
+      note:
+        'application properties; original names travel in a reserved property, and names that ' +
+        'differ only in the case of the first letter are refused',
+    },
     'queue.delay': { support: 'yes', note: 'scheduled enqueue time' },
     'queue.ordering-key': {
       support: 'partial',
       note:
         'the key becomes the session id; ordered only on a session-enabled queue read by a ' +
-        'session-aware trigger',
+        'session-aware trigger, where every send needs a key',
     },
     'queue.deduplication': {
       support: 'partial',
