@@ -10,10 +10,11 @@ export const GCP_CAPABILITIES: CapabilityDeclaration = {
       note: 'Eventarc `finalized`; it also fires for copies and for overwrites',
     },
     'trigger.object-deleted': {
-      support: 'yes',
+      support: 'partial',
       note:
-        'Eventarc `deleted`; it also fires for the old generation when ' +
-        'an object is overwritten in a bucket without versioning',
+        'Eventarc `deleted`; in a bucket without versioning Cloud Storage also sends it ' +
+        'for the replaced generation on every overwrite, so a handler sees a delete ' +
+        'of a key that still exists',
     },
     'trigger.queue': {
       support: 'yes',
@@ -59,8 +60,10 @@ export const GCP_CAPABILITIES: CapabilityDeclaration = {
     'queue.ordering-key': {
       support: 'partial',
       note:
-        'in order per key on subscriptions with message ordering; ' +
-        'a pull may hand over several messages of one key at once',
+        'in order per key on pull subscriptions with message ordering; a pull may hand ' +
+        'over several messages of one key at once. A queue trigger may not keep the ' +
+        'order: ordering is a subscription setting, and the subscription Eventarc makes ' +
+        'does not enable it (unverified)',
     },
     'queue.deduplication': {
       support: 'no',
