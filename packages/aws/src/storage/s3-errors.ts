@@ -1,6 +1,7 @@
 import {
   type CloudportError,
   InvalidConfigError,
+  isCloudportError,
   ObjectNotFoundError,
   PreconditionFailedError,
 } from '@cloudport/core';
@@ -17,25 +18,31 @@ export interface S3Failure {
   key: string;
   /** The source of a copy, named when it is missing. */
   sourceKey?: string;
+  /**
+   * Whether the source of a failed copy was found afterwards; a 404 on an ifMatch copy then
+   * means the target is missing.
+   */
+  sourceExists?: boolean;
   /** The precondition the call carried. */
   precondition?: 'createOnly' | 'ifMatch';
 }
 
 const NOT_FOUND = ['NoSuchKey', 'NotFound'];
+const NOT_FOUND_STATUS = 404;
 const CONFLICT = ['PreconditionFailed', 'ConditionalRequestConflict'];
 
 /**
  * Translates an S3 SDK error into the core's errors at the store's boundary, keeping the SDK
- * error as `cause`: a missing key becomes `OBJECT_NOT_FOUND` (or `PRECONDITION_FAILED` for an
- * ifMatch write, which needs an object to match), 412 and 409 conditional conflicts become
+ * error as `cause`: a missing key becomes `OBJECT_NOT_FOUND` (or `PRECONDITION_FAILED` when an
+ * ifMatch write or copy finds no target to match), 412 and 409 conditional conflicts become
  * `PRECONDITION_FAILED`, 416 an `INVALID_CONFIG` range, a missing bucket `INVALID_CONFIG`, and
- * anything else `PROVIDER_ERROR`.
+ * anything else `PROVIDER_ERROR`. Cloudport errors pass through unchanged.
  */
 // https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
 export function toStoreError(error: unknown, failure: S3Failure): CloudportError | Error {
   const { bucket, key, precondition } = failure;
   const options = { provider: 'aws', cause: error } as const;
-  if (isAbort(error)) return error as Error;
+  if (isAbort(error) || isCloudportError(error)) return error as Error;
   if (isSdkError(error, ['NoSuchBucket'])) {
     return new InvalidConfigError(
       `The S3 bucket ${failure.physicalName} bound to ${bucket} does not exist; create it or ` +
@@ -43,8 +50,8 @@ export function toStoreError(error: unknown, failure: S3Failure): CloudportError
       options,
     );
   }
-  if (isSdkError(error, NOT_FOUND, 404)) {
-    if (precondition === 'ifMatch' && failure.sourceKey === undefined) {
+  if (isNotFound(error)) {
+    if (precondition === 'ifMatch' && isTargetMissing(failure)) {
       return new PreconditionFailedError(
         bucket,
         key,
@@ -70,6 +77,20 @@ export function toStoreError(error: unknown, failure: S3Failure): CloudportError
   }
 
   return toProviderError(`${failure.action} ${JSON.stringify(key)} in ${bucket}`, error);
+}
+
+/** True for S3's answer to a missing key: `NoSuchKey`, or a bare 404 as HeadObject gives. */
+export function isNotFound(error: unknown): boolean {
+  return isSdkError(error, NOT_FOUND, NOT_FOUND_STATUS);
+}
+
+/**
+ * S3 answers a missing copy source and a missing ifMatch target alike, with 404 `NoSuchKey`,
+ * so an ifMatch copy blames its target only once the source was found to exist.
+ */
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+function isTargetMissing(failure: S3Failure): boolean {
+  return failure.sourceKey === undefined || failure.sourceExists === true;
 }
 
 function isAbort(error: unknown): boolean {

@@ -27,8 +27,9 @@ import {
   signedUrlSeconds,
   toRangeHeader,
 } from './s3-checks.js';
-import { type S3Failure, toStoreError } from './s3-errors.js';
+import { isNotFound, type S3Failure, toStoreError } from './s3-errors.js';
 import { type PutTarget, putObject } from './s3-put.js';
+import { presignUrl } from './s3-sign.js';
 
 /** What an S3-compatible server lacks; AWS S3 itself needs none of these switched off. */
 export interface S3Compatibility {
@@ -178,20 +179,27 @@ class S3Store implements ObjectStore {
     }
     const replace = options.contentType !== undefined || options.metadata !== undefined;
     const failure = { action: 'copy', key: targetKey, sourceKey, precondition };
-    const output = await this.call(failure, (sdk, client) =>
-      client.send(
-        new sdk.CopyObjectCommand({
-          Bucket: this.physicalName,
-          Key: targetKey,
-          CopySource: copySource(this.physicalName, sourceKey),
-          MetadataDirective: replace ? 'REPLACE' : 'COPY',
-          ContentType: replace ? options.contentType : undefined,
-          Metadata: replace ? (metadata ?? {}) : undefined,
-          IfNoneMatch: options.createOnly ? '*' : undefined,
-          IfMatch: options.ifMatch,
-        }),
-      ),
-    );
+    const output = await this.call(failure, async (sdk, client) => {
+      try {
+        return await client.send(
+          new sdk.CopyObjectCommand({
+            Bucket: this.physicalName,
+            Key: targetKey,
+            CopySource: copySource(this.physicalName, sourceKey),
+            MetadataDirective: replace ? 'REPLACE' : 'COPY',
+            ContentType: replace ? options.contentType : undefined,
+            Metadata: replace ? (metadata ?? {}) : undefined,
+            IfNoneMatch: options.createOnly ? '*' : undefined,
+            IfMatch: options.ifMatch,
+          }),
+        );
+      } catch (error) {
+        // A 404 names neither the source nor an ifMatch target; only a head tells them apart.
+        if (precondition !== 'ifMatch' || !isNotFound(error)) throw error;
+        const sourceExists = await this.exists(sdk, client, sourceKey);
+        throw toStoreError(error, { ...failure, ...this.names(), sourceExists });
+      }
+    });
 
     return { key: targetKey, etag: output.CopyObjectResult?.ETag ?? '' };
   }
@@ -199,16 +207,18 @@ class S3Store implements ObjectStore {
   async signedUrl(key: string, options: SignedUrlOptions = {}): Promise<string> {
     checkKey(key);
     const expiresIn = signedUrlSeconds(options.expiresInSeconds);
-    const { getSignedUrl } = await loadPresigner();
+    const presigner = await loadPresigner();
+    const target = {
+      Bucket: this.physicalName,
+      Key: key,
+      method: options.method === 'PUT' ? ('PUT' as const) : ('GET' as const),
+      contentType: options.contentType,
+      expiresIn,
+    };
 
-    return this.call({ action: 'sign a URL for', key }, (sdk, client) => {
-      const input = { Bucket: this.physicalName, Key: key };
-      const command =
-        options.method === 'PUT'
-          ? new sdk.PutObjectCommand({ ...input, ContentType: options.contentType })
-          : new sdk.GetObjectCommand(input);
-      return getSignedUrl(client, command, { expiresIn });
-    });
+    return this.call({ action: 'sign a URL for', key }, (sdk, client) =>
+      presignUrl(sdk, presigner, client, target),
+    );
   }
 
   /** Streams the source through this process into a conditional put of the target. */
@@ -221,6 +231,16 @@ class S3Store implements ObjectStore {
       contentType: replace ? options.contentType : source.info.contentType,
       metadata: replace ? options.metadata : source.info.metadata,
     });
+  }
+
+  /** Whether a key holds an object now; any failure to tell counts as no. */
+  private async exists(sdk: S3Sdk, client: S3Client, key: string): Promise<boolean> {
+    const head = new sdk.HeadObjectCommand({ Bucket: this.physicalName, Key: key });
+
+    return client.send(head).then(
+      () => true,
+      () => false,
+    );
   }
 
   private checkConditional(options: PutOptions, what: string): void {
