@@ -1,5 +1,13 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { AWS_CAPABILITIES, createSqsQueue } from '@cloudport/aws';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { AWS_CAPABILITIES, createSqsQueue, DEAD_LETTER_ATTRIBUTE } from '@cloudport/aws';
 import {
   AWS_LIMITS,
   type BodyKind,
@@ -8,7 +16,7 @@ import {
   queue,
 } from '@cloudport/core';
 import { queueConformance } from '@cloudport/testing';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqsClientFor } from './support/clients.js';
 import { readDeadLetters } from './support/dead-letters.js';
 import { motoStatus, startFauxqsInProcess, startMoto, type TestServer } from './support/servers.js';
@@ -123,6 +131,234 @@ for (const server of servers) {
         },
       });
     }
+
+    if (server.name === 'moto') defineMotoCases(() => client);
+  });
+}
+
+/** A client that records the name of every command sent through it. */
+function recording(client: SQSClient): { client: SQSClient; sent: string[] } {
+  const sent: string[] = [];
+  const wrapper = {
+    send: (command: object, options?: object) => {
+      sent.push(command.constructor.name);
+      return (client.send as (c: object, o?: object) => Promise<unknown>)(command, options);
+    },
+  } as unknown as SQSClient;
+
+  return { client: wrapper, sent };
+}
+
+let queueCount = 0;
+
+/** SQS behaviour the shared suite does not reach, held to account against moto. */
+function defineMotoCases(clientOf: () => SQSClient): void {
+  const createQueue = async (attributes: Record<string, string> = {}) => {
+    queueCount += 1;
+    const output = await clientOf().send(
+      new CreateQueueCommand({ QueueName: `moto-case-${queueCount}`, Attributes: attributes }),
+    );
+    return output.QueueUrl ?? '';
+  };
+  const depth = async (url: string) => {
+    const output = await clientOf().send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    const { ApproximateNumberOfMessages: ready, ApproximateNumberOfMessagesNotVisible: out } =
+      output.Attributes ?? {};
+    return Number(ready) + Number(out);
+  };
+  const open = (url: string, extra: { deadLetterUrl?: string } = {}) => {
+    const { client, sent } = recording(clientOf());
+    const rows = createSqsQueue({ queue: queue('rows', { body: 'text' }), url, client, ...extra });
+    return { rows, sent };
+  };
+
+  describe('message size against the queue', () => {
+    it('a 262,144-byte queue refuses a 300 KB message before sending it', async () => {
+      const url = await createQueue({ MaximumMessageSize: '262144' });
+      const { rows, sent } = open(url);
+
+      const error = await rows.send('x'.repeat(300_000)).catch((e: unknown) => e);
+      const batch = await rows
+        .sendBatch([{ body: 'ok' }, { body: 'y'.repeat(300_000) }])
+        .catch((e: unknown) => e);
+
+      expect(error).toMatchObject({ code: 'MESSAGE_TOO_LARGE', size: 300_000, limit: 262_144 });
+      expect((error as Error).message).toContain('262144');
+      expect(batch).toMatchObject({ code: 'MESSAGE_TOO_LARGE', limit: 262_144 });
+      expect(sent).toEqual(['GetQueueAttributesCommand']);
+      expect(await depth(url)).toBe(0);
+    });
+
+    it("a limit lowered after the first read is reported as the queue's own, then enforced", async () => {
+      const url = await createQueue();
+      const { rows, sent } = open(url);
+      await rows.send('a'.repeat(2000));
+      await clientOf().send(
+        new SetQueueAttributesCommand({
+          QueueUrl: url,
+          Attributes: { MaximumMessageSize: '1024' },
+        }),
+      );
+
+      const refused = await rows.send('b'.repeat(2000)).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'MESSAGE_TOO_LARGE', size: 2000, limit: 1024 });
+      expect(sent.filter((name) => name === 'SendMessageCommand')).toHaveLength(2);
+
+      const checked = await rows.send('c'.repeat(2000)).catch((e: unknown) => e);
+      expect(checked).toMatchObject({ code: 'MESSAGE_TOO_LARGE', size: 2000, limit: 1024 });
+      expect(sent.slice(-2)).toEqual(['SendMessageCommand', 'GetQueueAttributesCommand']);
+      expect(await depth(url)).toBe(1);
+    });
+  });
+
+  describe('attribute rules', () => {
+    const nine = Object.fromEntries(Array.from({ length: 9 }, (_, n) => [`attr-${n}`, `v${n}`]));
+
+    it('nine attributes travel; a tenth is refused, the last slot being reserved', async () => {
+      const url = await createQueue();
+      const { rows, sent } = open(url);
+      await rows.send('nine', { attributes: nine });
+      const [received] = await rows.receive({ waitMs: 2000 });
+      expect(received?.attributes).toEqual(nine);
+
+      const error = await rows
+        .send('ten', { attributes: { ...nine, 'attr-9': 'v9' } })
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'INVALID_CONFIG', provider: 'aws' });
+      expect((error as Error).message).toMatch(/has 10 attributes; a send takes at most 9/);
+      expect((error as Error).message).toContain(DEAD_LETTER_ATTRIBUTE);
+      expect(sent.filter((name) => name === 'SendMessageCommand')).toHaveLength(1);
+    });
+
+    it('names outside the SQS rules, or in the reserved prefix, are refused unsent', async () => {
+      const url = await createQueue();
+      const { rows, sent } = open(url);
+      const refused = [
+        'cloudport.trace',
+        '.leading',
+        'trailing.',
+        'double..period',
+        'AWS.custom',
+        'amazon.custom',
+        'with space',
+        'ümlaut',
+        'n'.repeat(257),
+        '',
+      ];
+      for (const name of refused) {
+        const error = await rows.send('x', { attributes: { [name]: 'v' } }).catch((e) => e);
+        expect(error, name).toMatchObject({ code: 'INVALID_CONFIG' });
+        expect((error as Error).message, name).toContain(JSON.stringify(name));
+      }
+      expect(sent).toEqual(['GetQueueAttributesCommand']);
+    });
+
+    it('names at the edges of the SQS rules are accepted and round-trip', async () => {
+      const url = await createQueue();
+      const { rows } = open(url);
+      const attributes = { ['n'.repeat(256)]: 'long', 'a.b-c_D9': 'mixed', '9lives': 'digit' };
+      await rows.send('edges', { attributes });
+      const [received] = await rows.receive({ waitMs: 2000 });
+      expect(received?.attributes).toEqual(attributes);
+    });
+  });
+
+  describe('dead-lettering a message that already has ten attributes', () => {
+    const ten: Record<string, MessageAttributeValue> = {
+      ...Object.fromEntries(
+        Array.from({ length: 7 }, (_, n) => [
+          `s${n}`,
+          { DataType: 'String', StringValue: `v${n}` },
+        ]),
+      ),
+      count: { DataType: 'Number', StringValue: '42' },
+      price: { DataType: 'Number.decimal', StringValue: '9.50' },
+      blob: { DataType: 'Binary', BinaryValue: Buffer.from([0, 1, 254, 255]) },
+    };
+
+    it('forwards body and attributes, with the reason, and removes it from the queue', async () => {
+      const dlqUrl = await createQueue();
+      const url = await createQueue();
+      // Another producer sends with all ten SQS attribute slots taken.
+      await clientOf().send(
+        new SendMessageCommand({ QueueUrl: url, MessageBody: 'row 7', MessageAttributes: ten }),
+      );
+      const { rows } = open(url, { deadLetterUrl: dlqUrl });
+      const [message] = await rows.receive({ waitMs: 2000 });
+      expect(Object.keys(message?.attributes ?? {})).toHaveLength(10);
+
+      await rows.deadLetter(message!, 'row 7 has no total');
+
+      expect(await depth(url)).toBe(0);
+      const raw = await clientOf().send(
+        new ReceiveMessageCommand({
+          QueueUrl: dlqUrl,
+          MessageAttributeNames: ['All'],
+          WaitTimeSeconds: 1,
+          VisibilityTimeout: 0,
+        }),
+      );
+      const forwarded = raw.Messages?.[0];
+      expect(forwarded?.Body).toBe('row 7');
+      expect(Object.keys(forwarded?.MessageAttributes ?? {})).toEqual([DEAD_LETTER_ATTRIBUTE]);
+      const note = JSON.parse(
+        forwarded?.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue ?? '',
+      );
+      expect(note).toMatchObject({ reason: 'row 7 has no total', messageId: message?.messageId });
+
+      // A consumer of the dead-letter queue sees the attributes the message was sent with.
+      const dead = createSqsQueue({
+        queue: queue('dead', { body: 'text' }),
+        url: dlqUrl,
+        client: clientOf(),
+      });
+      const [letter] = await dead.receive({ waitMs: 2000 });
+      expect(letter?.body).toBe('row 7');
+      expect(letter?.attributes).toEqual(message?.attributes);
+      expect(letter?.attributes.blob).toBe(Buffer.from([0, 1, 254, 255]).toString('base64'));
+    });
+
+    it('keeps the attributes of a message with room beside the reason as they were', async () => {
+      const dlqUrl = await createQueue();
+      const url = await createQueue();
+      const { rows } = open(url, { deadLetterUrl: dlqUrl });
+      await rows.send('row 8', { attributes: { file: 'orders.csv', line: '8' } });
+      const [message] = await rows.receive({ waitMs: 2000 });
+
+      await rows.deadLetter(message!, 'bad line');
+
+      const raw = await clientOf().send(
+        new ReceiveMessageCommand({
+          QueueUrl: dlqUrl,
+          MessageAttributeNames: ['All'],
+          WaitTimeSeconds: 1,
+        }),
+      );
+      const attributes = raw.Messages?.[0]?.MessageAttributes ?? {};
+      expect(Object.keys(attributes).sort()).toEqual([DEAD_LETTER_ATTRIBUTE, 'file', 'line']);
+      expect(attributes.file).toMatchObject({ DataType: 'String', StringValue: 'orders.csv' });
+    });
+
+    it('a message too large for the dead-letter queue stays, unsent, with MESSAGE_TOO_LARGE', async () => {
+      const dlqUrl = await createQueue({ MaximumMessageSize: '1024' });
+      const url = await createQueue();
+      const { rows, sent } = open(url, { deadLetterUrl: dlqUrl });
+      await rows.send('z'.repeat(2000));
+      const [message] = await rows.receive({ waitMs: 2000, visibilityTimeoutSeconds: 30 });
+
+      const error = await rows.deadLetter(message!, 'too big').catch((e: unknown) => e);
+
+      expect(error).toMatchObject({ code: 'MESSAGE_TOO_LARGE', limit: 1024 });
+      expect(sent.filter((name) => name === 'SendMessageCommand')).toHaveLength(1);
+      expect(sent).not.toContain('DeleteMessageCommand');
+      expect(await depth(url)).toBe(1);
+      expect(await depth(dlqUrl)).toBe(0);
+    });
   });
 }
 

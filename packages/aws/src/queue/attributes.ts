@@ -4,7 +4,11 @@ import type { SqsRecordAttribute } from '../events.js';
 
 /** Attribute names cloudport reserves on SQS messages; sends may not use them. */
 export const RESERVED_ATTRIBUTE_PREFIX = 'cloudport.';
-/** The attribute a dead-lettered message carries its reason in, as JSON. */
+/**
+ * The attribute a dead-lettered message carries its reason in, as JSON. When the message
+ * already had all ten SQS attributes, the note carries them too, under `attributes`, and is
+ * the message's only attribute; reads restore them.
+ */
 export const DEAD_LETTER_ATTRIBUTE = 'cloudport.dead-letter';
 /**
  * SQS refuses empty attribute values, so an empty string travels under this custom String
@@ -45,10 +49,7 @@ export function toMessageAttributes(
         { provider: 'aws' },
       );
     }
-    const entry =
-      value === ''
-        ? { DataType: EMPTY_STRING_TYPE, StringValue: EMPTY_PLACEHOLDER }
-        : { DataType: 'String', StringValue: value };
+    const entry = toStringAttribute(value);
     encoded[name] = entry;
     count += 1;
     bytes += utf8Length(name) + entry.DataType.length + utf8Length(entry.StringValue);
@@ -57,10 +58,17 @@ export function toMessageAttributes(
   return { attributes: count === 0 ? undefined : encoded, count, bytes };
 }
 
+/** A neutral string as an SQS `String` attribute, the empty string under its custom type. */
+export function toStringAttribute(value: string): { DataType: string; StringValue: string } {
+  return value === ''
+    ? { DataType: EMPTY_STRING_TYPE, StringValue: EMPTY_PLACEHOLDER }
+    : { DataType: 'String', StringValue: value };
+}
+
 /**
  * Reads the attributes of a Lambda SQS record as neutral strings: `String` and `Number` values
  * as they were sent (custom type labels included), `Binary` values as base64, and cloudport's
- * reserved attributes left out.
+ * reserved attributes left out (the attributes a dead-letter note carries are restored).
  */
 export function fromRecordAttributes(
   attributes: Record<string, SqsRecordAttribute> | undefined,
@@ -68,7 +76,10 @@ export function fromRecordAttributes(
   const result: Record<string, string> = {};
   if (attributes === undefined || attributes === null) return result;
   for (const name in attributes) {
-    if (name.startsWith(RESERVED_ATTRIBUTE_PREFIX)) continue;
+    if (name.startsWith(RESERVED_ATTRIBUTE_PREFIX)) {
+      if (name === DEAD_LETTER_ATTRIBUTE) unfoldNote(attributes[name]?.stringValue, result);
+      continue;
+    }
     const attribute = attributes[name];
     const type = attribute?.dataType ?? 'String';
     if (type === EMPTY_STRING_TYPE) result[name] = '';
@@ -86,7 +97,10 @@ export function fromMessageAttributes(
   const result: Record<string, string> = {};
   if (attributes === undefined) return result;
   for (const name of Object.keys(attributes)) {
-    if (name.startsWith(RESERVED_ATTRIBUTE_PREFIX)) continue;
+    if (name.startsWith(RESERVED_ATTRIBUTE_PREFIX)) {
+      if (name === DEAD_LETTER_ATTRIBUTE) unfoldNote(attributes[name]?.StringValue, result);
+      continue;
+    }
     const attribute = attributes[name];
     const type = attribute?.DataType ?? 'String';
     if (type === EMPTY_STRING_TYPE) result[name] = '';
@@ -96,6 +110,38 @@ export function fromMessageAttributes(
   }
 
   return result;
+}
+
+/** An attribute as a dead-letter note carries it: its SQS type, and binary values as base64. */
+export interface CarriedAttribute {
+  type: string;
+  value: string;
+}
+
+/** The attributes a dead-letter note carries, or undefined when it carries none or is not JSON. */
+export function carriedByNote(
+  note: string | undefined,
+): Record<string, CarriedAttribute> | undefined {
+  if (note === undefined || !note.includes('"attributes"')) return undefined;
+  try {
+    const carried = (JSON.parse(note) as { attributes?: unknown }).attributes;
+    return typeof carried === 'object' && carried !== null
+      ? (carried as Record<string, CarriedAttribute>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Adds the attributes a dead-letter note carries to `result`, as neutral strings. */
+function unfoldNote(note: string | undefined, result: Record<string, string>): void {
+  const carried = carriedByNote(note);
+  if (carried === undefined) return;
+  for (const name of Object.keys(carried)) {
+    const { type, value } = carried[name] ?? {};
+    if (typeof value !== 'string' || name.startsWith(RESERVED_ATTRIBUTE_PREFIX)) continue;
+    result[name] = type === EMPTY_STRING_TYPE ? '' : value;
+  }
 }
 
 function checkName(name: string, where: string): void {

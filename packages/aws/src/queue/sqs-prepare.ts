@@ -9,7 +9,7 @@ import {
   UnsupportedError,
 } from '@cloudport/core';
 import { randomId } from '../builtins.js';
-import { toMessageAttributes, utf8Length } from './attributes.js';
+import { DEAD_LETTER_ATTRIBUTE, toMessageAttributes, utf8Length } from './attributes.js';
 import type { QueueSettings } from './sqs-settings.js';
 
 /** A checked message, ready to be one entry of SendMessage or SendMessageBatch. */
@@ -46,12 +46,11 @@ export function prepareEntry(
   }
   const attributes = toMessageAttributes(entry.attributes, where);
   if (attributes.count > MAX_SEND_ATTRIBUTES) {
-    throw new MessageTooLargeError(
-      `${where} has ${attributes.count} attributes; SQS queues take ${MAX_SEND_ATTRIBUTES} ` +
-        '(one of its 10 slots is reserved for dead-letter reasons); merge some into the body.',
-      attributes.count,
-      MAX_SEND_ATTRIBUTES,
-      { provider: 'aws' },
+    throw invalid(
+      `${where} has ${attributes.count} attributes; a send takes at most ` +
+        `${MAX_SEND_ATTRIBUTES}, since SQS carries ${AWS_LIMITS.queue.maxAttributes} per message ` +
+        `and cloudport keeps one (${DEAD_LETTER_ATTRIBUTE}) for dead-letter reasons; merge some ` +
+        'into the body.',
     );
   }
   const size = utf8Length(body) + attributes.bytes;

@@ -71,11 +71,17 @@ export async function findQueueUrl(call: SqsCall, nameOrArn: string): Promise<st
   return output.QueueUrl ?? '';
 }
 
-/** Runs `make` once and keeps its result; a failure is forgotten, so the next call tries again. */
-export function once<T>(make: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
+/** A value made once and kept, which can be forgotten so that the next call makes it again. */
+export interface Once<T> {
+  (): Promise<T>;
+  /** Forgets the kept value. */
+  forget(): void;
+}
 
-  return () => {
+/** Runs `make` once and keeps its result; a failure is forgotten, so the next call tries again. */
+export function once<T>(make: () => Promise<T>): Once<T> {
+  let pending: Promise<T> | undefined;
+  const get = () => {
     if (pending) return pending;
     const current = make();
     pending = current;
@@ -84,4 +90,10 @@ export function once<T>(make: () => Promise<T>): () => Promise<T> {
     });
     return current;
   };
+
+  return Object.assign(get, {
+    forget: () => {
+      pending = undefined;
+    },
+  });
 }

@@ -8,9 +8,11 @@ import {
   type BodyKind,
   type ConsumableQueue,
   createJsonLogger,
+  encodeBodyAsText,
   InvalidConfigError,
   InvalidEventError,
   type Logger,
+  MessageTooLargeError,
   ProviderError,
   type QueueRef,
   type ReceivedMessage,
@@ -21,12 +23,13 @@ import {
   type SendResult,
 } from '@cloudport/core';
 import { loadSqs, type SqsSdk } from '../sdk.js';
-import { DEAD_LETTER_ATTRIBUTE } from './attributes.js';
-import { toQueueError } from './sqs-errors.js';
+import { fromNeutralAttributes, prepareForward } from './sqs-dead-letter.js';
+import { type SentSize, toQueueError } from './sqs-errors.js';
 import { type PreparedEntry, prepareEntry, splitBatch } from './sqs-prepare.js';
 import { toReceived } from './sqs-receive.js';
 import {
   findQueueUrl,
+  type Once,
   once,
   type QueueSettings,
   readQueueSettings,
@@ -86,8 +89,9 @@ class SqsQueue<T> implements ConsumableQueue<T> {
   private readonly options: SqsQueueOptions<T>;
   private client: Promise<SQSClient> | undefined;
   /** The queue's URL and attributes, read once; a failed read is tried again next time. */
-  private readonly load: () => Promise<QueueSettings>;
-  private readonly deadLetterUrl: () => Promise<string>;
+  private readonly load: Once<QueueSettings>;
+  /** The dead-letter queue's URL and attributes, read on the first dead-letter. */
+  private readonly deadLetterQueue: Once<QueueSettings>;
   /** What each received message was on the wire, for forwarding it unchanged. */
   private readonly wire = new WeakMap<ReceivedMessage<T>, WireMessage>();
   private logger: Logger | undefined;
@@ -100,10 +104,12 @@ class SqsQueue<T> implements ConsumableQueue<T> {
     this.load = once(() =>
       readQueueSettings(call, options.url, options.physicalName ?? this.queue),
     );
-    this.deadLetterUrl = once(async () => {
-      if (options.deadLetterUrl) return options.deadLetterUrl;
+    this.deadLetterQueue = once(async () => {
+      if (options.deadLetterUrl) return readQueueSettings(call, options.deadLetterUrl, '');
       const { deadLetterArn, name } = await this.load();
-      if (deadLetterArn) return findQueueUrl(call, deadLetterArn);
+      if (deadLetterArn) {
+        return readQueueSettings(call, await findQueueUrl(call, deadLetterArn), '');
+      }
       throw new InvalidConfigError(
         `Queue ${name} has no dead-letter queue: give a redrive policy to the queue or ` +
           'deadLetterUrl to the cloudport queue.',
@@ -114,14 +120,13 @@ class SqsQueue<T> implements ConsumableQueue<T> {
 
   async send(body: T, options: SendOptions = {}): Promise<SendResult> {
     const settings = await this.load();
-    const { size: _size, ...entry } = prepareEntry(
-      settings,
-      this.body,
-      { ...options, body },
-      'message',
-    );
-    const output = await this.call('send a message to', (sdk, client) =>
-      client.send(new sdk.SendMessageCommand({ QueueUrl: settings.url, ...entry })),
+    const { size, ...entry } = prepareEntry(settings, this.body, { ...options, body }, 'message');
+    const sent = { bytes: size, maxMessageBytes: settings.maxMessageBytes };
+    const output = await this.call(
+      'send a message to',
+      (sdk, client) =>
+        client.send(new sdk.SendMessageCommand({ QueueUrl: settings.url, ...entry })),
+      sent,
     );
 
     return { messageId: output.MessageId ?? '' };
@@ -192,36 +197,43 @@ class SqsQueue<T> implements ConsumableQueue<T> {
 
   /**
    * Forwards the message unchanged (body, attributes, FIFO group) to the dead-letter queue,
-   * with the reason as JSON in the `cloudport.dead-letter` attribute, then deletes it here.
+   * with the reason as JSON in the `cloudport.dead-letter` attribute, then deletes it here. A
+   * message that already carries all 10 SQS attributes has them folded into that note instead
+   * (reads of the dead-letter queue restore them). A message the dead-letter queue cannot take
+   * raises `MESSAGE_TOO_LARGE` and stays here, for the redrive policy.
    */
   async deadLetter(message: ReceivedMessage<T>, reason: string): Promise<void> {
     const settings = await this.load();
-    const target = await this.deadLetterUrl();
+    const target = await this.deadLetterQueue();
     const wire = this.wire.get(message);
-    const note = {
-      reason: reason.slice(0, MAX_REASON_CHARS),
-      queue: settings.name,
-      messageId: message.messageId,
-      deadLetteredAt: new Date().toISOString(),
-    };
-    const attributes: Record<string, MessageAttributeValue> = {
-      ...wire?.attributes,
-      [DEAD_LETTER_ATTRIBUTE]: { DataType: 'String', StringValue: JSON.stringify(note) },
-    };
-    await this.call('forward a dead letter from', (sdk, client) =>
-      client.send(
-        new sdk.SendMessageCommand({
-          QueueUrl: target,
-          MessageBody: wire?.body ?? JSON.stringify(message.body),
-          MessageAttributes: attributes,
-          ...(settings.fifo
-            ? {
-                MessageGroupId: message.orderingKey ?? message.messageId,
-                MessageDeduplicationId: message.messageId,
-              }
-            : {}),
-        }),
-      ),
+    const { body, attributes, bytes } = prepareForward(target, {
+      body: wire?.body ?? encodeBodyAsText(this.body, message.body),
+      attributes: wire ? wire.attributes : fromNeutralAttributes(message.attributes),
+      note: {
+        reason: reason.slice(0, MAX_REASON_CHARS),
+        queue: settings.name,
+        messageId: message.messageId,
+        deadLetteredAt: new Date().toISOString(),
+      },
+    });
+    await this.call(
+      'forward a dead letter from',
+      (sdk, client) =>
+        client.send(
+          new sdk.SendMessageCommand({
+            QueueUrl: target.url,
+            MessageBody: body,
+            MessageAttributes: attributes,
+            ...(settings.fifo
+              ? {
+                  MessageGroupId: message.orderingKey ?? message.messageId,
+                  MessageDeduplicationId: message.messageId,
+                }
+              : {}),
+          }),
+        ),
+      { bytes, maxMessageBytes: target.maxMessageBytes },
+      this.deadLetterQueue,
     );
     await this.complete(message);
   }
@@ -254,13 +266,26 @@ class SqsQueue<T> implements ConsumableQueue<T> {
   }
 
   private async sendChunk(settings: QueueSettings, chunk: PreparedEntry[], offset: number) {
-    const output = await this.call('send a batch to', (sdk, client) =>
-      client.send(
-        new sdk.SendMessageBatchCommand({
-          QueueUrl: settings.url,
-          Entries: chunk.map(({ size: _size, ...entry }, index) => ({ ...entry, Id: `${index}` })),
-        }),
-      ),
+    const sizes = chunk.map((entry) => entry.size);
+    const batchBytes = sizes.reduce((total, size) => total + size, 0);
+    const sent = {
+      bytes: Math.max(...sizes),
+      batchBytes,
+      maxMessageBytes: settings.maxMessageBytes,
+    };
+    const output = await this.call(
+      'send a batch to',
+      (sdk, client) =>
+        client.send(
+          new sdk.SendMessageBatchCommand({
+            QueueUrl: settings.url,
+            Entries: chunk.map(({ size: _size, ...entry }, index) => ({
+              ...entry,
+              Id: `${index}`,
+            })),
+          }),
+        ),
+      sent,
     );
     const failed = output.Failed ?? [];
     if (failed.length > 0) {
@@ -277,15 +302,28 @@ class SqsQueue<T> implements ConsumableQueue<T> {
     return chunk.map((_, index) => ({ messageId: ids.get(`${index}`) ?? '' }));
   }
 
+  /**
+   * Makes one SQS call. A send passes its size, so that a size refusal reports the queue's own
+   * limit; the refused queue's settings (`settings`, this queue's by default) are then read
+   * again on the next call, in case its MaximumMessageSize changed.
+   */
   private async call<R>(
     action: string,
     send: (sdk: SqsSdk, client: SQSClient) => Promise<R>,
+    sent?: SentSize,
+    settings: Once<QueueSettings> = this.load,
   ): Promise<R> {
     try {
       const [sdk, client] = await Promise.all([loadSqs(), this.connect()]);
       return await send(sdk, client);
     } catch (error) {
-      throw toQueueError(error, `${action} queue ${this.options.physicalName ?? this.queue}`);
+      const failure = toQueueError(
+        error,
+        `${action} queue ${this.options.physicalName ?? this.queue}`,
+        sent,
+      );
+      if (failure instanceof MessageTooLargeError) settings.forget();
+      throw failure;
     }
   }
 
