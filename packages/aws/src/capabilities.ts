@@ -42,7 +42,12 @@ export const AWS_CAPABILITIES: CapabilityDeclaration = {
       support: 'partial',
       note: 'CopyObject, objects up to 5 GB',
     },
-    'store.signed-url': { support: 'yes', note: 'up to 7 days' },
+    'store.signed-url': {
+      support: 'yes',
+      note:
+        "up to 7 days; a URL signed with a Lambda role's temporary credentials expires with " +
+        'them, often within hours',
+    },
     'queue.batch-send': { support: 'yes', note: 'split to 10 entries and 1 MiB' },
     'queue.attributes': {
       support: 'partial',
