@@ -1,27 +1,15 @@
 import type {
   Adapter,
   Bindings,
-  Decoded,
-  HttpTrigger,
-  ObjectTrigger,
   Pipeline,
   PipelineFunction,
-  QueueTrigger,
   ResourceResolver,
-  ScheduleTrigger,
-  Settled,
 } from '@cloudport/core';
 import { type AwsClientOptions, createAwsResolver, createBindingView } from './binding.js';
 import { AWS_CAPABILITIES } from './capabilities.js';
-import type { LambdaResult } from './events.js';
-import { decodeHttpEvent, encodeHttpResult } from './triggers/http.js';
-import { decodeObjectEvent } from './triggers/object-storage.js';
-import { decodeQueueEvent, encodeQueueResult } from './triggers/queue.js';
-import { decodeScheduleEvent } from './triggers/schedule.js';
-import { throwIfFailed } from './triggers/shared.js';
+import { type AwsOutput, createCodec, type FunctionCodec } from './codec.js';
 
-/** What an AWS adapter encodes: the Lambda result, or a promise of it for HTTP responses. */
-export type AwsOutput = LambdaResult | Promise<LambdaResult>;
+export type { AwsOutput } from './codec.js';
 
 /** Options of {@link createAwsAdapter}. */
 export interface AwsAdapterOptions extends AwsClientOptions {
@@ -43,33 +31,22 @@ export interface AwsAdapterOptions extends AwsClientOptions {
  */
 export function createAwsAdapter(options: AwsAdapterOptions): Adapter<unknown, AwsOutput> {
   const view = createBindingView(options.pipeline, options.bindings);
+  const codecs = new WeakMap<PipelineFunction, FunctionCodec>();
+  const codecOf = (fn: PipelineFunction) => {
+    let codec = codecs.get(fn);
+    if (codec === undefined) {
+      codec = createCodec(fn, view);
+      codecs.set(fn, codec);
+    }
+    return codec;
+  };
   let resolver = options.resolver;
 
   return {
     name: 'aws',
     capabilities: AWS_CAPABILITIES,
-    decode(fn, input): Decoded[] {
-      switch (fn.trigger.kind) {
-        case 'queue':
-          return decodeQueueEvent(fn as PipelineFunction<QueueTrigger>, input, view);
-        case 'object':
-          return decodeObjectEvent(fn as PipelineFunction<ObjectTrigger>, input, view);
-        case 'http':
-          return decodeHttpEvent(fn as PipelineFunction<HttpTrigger>, input);
-        case 'schedule':
-          return decodeScheduleEvent(fn as PipelineFunction<ScheduleTrigger>, input);
-      }
-    },
-    encode(fn, settled: Settled[]): AwsOutput {
-      switch (fn.trigger.kind) {
-        case 'queue':
-          return encodeQueueResult(fn, settled);
-        case 'http':
-          return encodeHttpResult(settled);
-        default:
-          return throwIfFailed(fn, settled);
-      }
-    },
+    decode: (fn, input) => codecOf(fn).decode(fn, input),
+    encode: (fn, settled) => codecOf(fn).encode(fn, settled),
     bind() {
       resolver ??= createAwsResolver(options.bindings, options);
       return resolver;

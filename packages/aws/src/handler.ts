@@ -13,9 +13,9 @@ import {
   resolveLogger,
   setDefaultResolver,
 } from '@cloudport/core';
-import { createAwsAdapter } from './adapter.js';
-import type { AwsClientOptions } from './binding.js';
+import { type AwsClientOptions, createAwsResolver, createBindingView } from './binding.js';
 import { randomId } from './builtins.js';
+import { createCodec, type FunctionCodec } from './codec.js';
 import type { LambdaContext, LambdaResult } from './events.js';
 import { DeferredLogger } from './logger.js';
 import { serverError, unmatchedRoute } from './triggers/http.js';
@@ -32,6 +32,15 @@ export interface HandlerOptions extends AwsClientOptions {
 
 /** A Lambda handler made by {@link createHandler}. */
 export type LambdaHandler = (event: unknown, context?: LambdaContext) => Promise<LambdaResult>;
+
+/** What every invocation of one handler shares, prepared at cold start. */
+interface Prepared {
+  pipeline: Pipeline;
+  fn: PipelineFunction;
+  codec: FunctionCodec;
+  resolver: ResourceResolver;
+  logger: Logger;
+}
 
 // Lambda's advanced logging controls set AWS_LAMBDA_LOG_LEVEL; CLOUDPORT_LOG_LEVEL wins over it.
 const LOG_LEVELS: Record<string, LogLevel> = {
@@ -63,30 +72,58 @@ export function createHandler(
   const fn = functionOf(pipeline, functionName);
   const env = options.env ?? process.env;
   const bindings = readBindings(env);
-  const adapter = createAwsAdapter({ ...options, pipeline, bindings });
-  const resolver = adapter.bind(pipeline);
+  const codec = createCodec(fn, createBindingView(pipeline, bindings));
+  const resolver = options.resolver ?? createAwsResolver(bindings, options);
   const base = resolveLogger(options.logger, () => createJsonLogger({ level: logLevelOf(env) }));
   const logger = new DeferredLogger(base.child({ pipeline: pipeline.name, function: fn.name }));
   // One Lambda process runs one invocation at a time, so the handler's resolver can be the
   // default one; invoke() then skips the AsyncLocalStorage scope. A process hosting several
   // handlers (tests) scopes every handler but the default's owner.
   setDefaultResolver(resolver);
-  const http = fn.trigger.kind === 'http' ? (fn as PipelineFunction<HttpTrigger>) : undefined;
+  const prepared: Prepared = { pipeline, fn, codec, resolver, logger };
+
+  return fn.trigger.kind === 'http' ? httpHandler(prepared) : eventHandler(prepared);
+}
+
+/** The handler of object, queue and schedule functions: no work beyond the shared loop. */
+function eventHandler(prepared: Prepared): LambdaHandler {
+  const { pipeline, fn, codec, resolver, logger } = prepared;
+  const onFailure = (error: unknown, invocationId: string): never => {
+    logger.error('invocation failed', { invocationId, error });
+    throw error;
+  };
+
+  return (event, context) =>
+    invoke({
+      adapter: codec,
+      pipeline,
+      fn,
+      input: event,
+      resolver,
+      logger,
+      invocationId: context?.awsRequestId || randomId(),
+      // Asked only when the handler wants it: Lambda counts down from its own deadline.
+      remainingTimeMs: context && (() => context.getRemainingTimeInMillis()),
+      onFailure,
+    }) as Promise<LambdaResult>;
+}
+
+/** The handler of HTTP functions: 404 for other routes, 500 without details on failure. */
+function httpHandler(prepared: Prepared): LambdaHandler {
+  const { pipeline, fn, codec, resolver, logger } = prepared;
+  const http = fn as PipelineFunction<HttpTrigger>;
 
   return async (event, context) => {
     const invocationId = context?.awsRequestId || randomId();
-    const remaining = context?.getRemainingTimeInMillis() ?? fn.timeoutSeconds * 1000;
-    const deadline = Date.now() + remaining;
     try {
-      if (http !== undefined) {
-        const miss = unmatchedRoute(http, event);
-        if (miss !== undefined) return miss;
-      }
-      const run = { pipeline, fn, resolver, logger, invocationId, deadline };
-      return await invoke({ ...run, adapter, input: event });
+      const miss = unmatchedRoute(http, event);
+      if (miss !== undefined) return miss;
+      const remainingTimeMs = context && (() => context.getRemainingTimeInMillis());
+      const options = { pipeline, fn, resolver, logger, invocationId, remainingTimeMs };
+      return await invoke({ ...options, adapter: codec, input: event });
     } catch (error) {
       logger.error('invocation failed', { invocationId, error });
-      if (http !== undefined && !isCloudportError(error, 'INVALID_EVENT')) return serverError();
+      if (!isCloudportError(error, 'INVALID_EVENT')) return serverError();
       throw error;
     }
   };

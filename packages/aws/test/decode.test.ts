@@ -162,6 +162,55 @@ describe('S3 event notifications become object events', () => {
   });
 
   it.each([
+    ['5f3c2a9e', '"5f3c2a9e"'],
+    ['"5f3c2a9e"', '"5f3c2a9e"'],
+    ['"5f3c2a9e', '"5f3c2a9e"'],
+    ['5f3c2a9e"', '"5f3c2a9e"'],
+    ['"', '""'],
+    ['', undefined],
+  ])('quotes the eTag %j as %j', (eTag, etag) => {
+    const input = fixture<Records<S3Rec>>('s3-put-form-encoded');
+    (input.Records[0] as S3Rec).s3.object = { ...(input.Records[0] as S3Rec).s3.object, eTag };
+    expect(eventOf<ObjectEvent>(decode('created', input)[0]).etag).toBe(etag);
+  });
+
+  it.each([
+    ['2.1', true],
+    ['2.10', true],
+    ['2.', false],
+    ['2.x', false],
+    ['2.1 ', false],
+    ['12.1', false],
+    [undefined, false],
+  ])('takes eventVersion %j as a 2.x version: %s', (eventVersion, valid) => {
+    const input = fixture<Records<S3Rec>>('s3-put-form-encoded');
+    (input.Records[0] as S3Rec).eventVersion = eventVersion;
+    expect('event' in (decode('created', input)[0] as Decoded)).toBe(valid);
+  });
+
+  it.each([
+    ['2026-02-14T09:31:07.412Z', true],
+    ['2026-', true],
+    ['026-02-14', false],
+    ['yesterday', false],
+    [1771061467412, false],
+  ])('takes eventTime %j as a time: %s', (eventTime, valid) => {
+    const input = fixture<Records<S3Rec>>('s3-put-form-encoded');
+    (input.Records[0] as unknown as Record<string, unknown>).eventTime = eventTime;
+    expect('event' in (decode('created', input)[0] as Decoded)).toBe(valid);
+  });
+
+  it('names the missing binding when the trigger bucket is not bound', () => {
+    const env = { ...FIXTURE_ENV, CLOUDPORT_BUCKET_UPLOADS: undefined };
+    const unbound = createAwsAdapter({ pipeline, bindings: readBindings(env) });
+    const units = unbound.decode(
+      pipeline.functions.get('created')!,
+      fixture('s3-put-form-encoded'),
+    );
+    expect(errorOf(units[0]).message).toMatch(/CLOUDPORT_BUCKET_UPLOADS is not set/);
+  });
+
+  it.each([
     ['null', null],
     ['an SQS-less object', {}],
     ['an empty Records array', { Records: [] }],

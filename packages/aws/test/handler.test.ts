@@ -7,10 +7,11 @@ import {
 import {
   createJsonLogger,
   type DeadLetterRecord,
+  type HandlerContext,
   isCloudportError,
   type MessageEvent,
 } from '@cloudport/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   FIXTURE_ENV,
   fixture,
@@ -124,6 +125,38 @@ describe('S3: failed invocations for Lambda to retry', () => {
     const { handler, context } = setup('created');
     const failure = await handler({ hello: 'world' }, context).catch((error: unknown) => error);
     expect(isCloudportError(failure, 'INVALID_EVENT')).toBe(true);
+  });
+});
+
+describe('the Lambda context', () => {
+  it('asks Lambda for the time left only when the handler does, and then each time', async () => {
+    const seen: unknown[] = [];
+    const pipeline = fixturePipeline(seen);
+    const asked: number[] = [];
+    const fn = pipeline.functions.get('forget');
+    if (fn)
+      fn.handler = (_event: unknown, context: HandlerContext) => {
+        asked.push(context.remainingTimeMs());
+      };
+    const handler = createHandler(pipeline, 'forget', { env: FIXTURE_ENV, logger: false });
+    let left = 9_000;
+    const context: LambdaContext = {
+      awsRequestId: 'req-1',
+      getRemainingTimeInMillis: vi.fn(() => (left -= 1_000)),
+    };
+    await handler(fixture('s3-delete'), context);
+
+    expect(asked).toEqual([8_000]);
+    expect(context.getRemainingTimeInMillis).toHaveBeenCalledTimes(1);
+  });
+
+  it('logs a failed invocation once, with the request id, and fails it', async () => {
+    const { handler, context, lines } = setup('created');
+    const input = fixture<Records<S3Rec>>('s3-put-form-encoded');
+    (input.Records[0] as S3Rec).s3.object.key = 'incoming/retry.csv';
+    await expect(handler(input, context)).rejects.toThrow('asked to retry');
+    const failed = lines.filter((line) => line.message === 'invocation failed');
+    expect(failed).toMatchObject([{ level: 'error', invocationId: 'req-7f3a' }]);
   });
 });
 

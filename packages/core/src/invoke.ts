@@ -5,11 +5,12 @@ import { type NeutralEvent, toJsonEvent } from './events.js';
 import type { Logger } from './logger.js';
 import { type DeadLetterRecord, type Outcome, outcomeOfError } from './outcomes.js';
 import type { Pipeline, PipelineFunction } from './pipeline.js';
-import { type ResourceResolver, runWithResolver } from './resolver.js';
+import { isActiveResolver, type ResourceResolver, withResolver } from './resolver.js';
 
 /** Everything one invocation needs. */
 export interface InvokeOptions<Input, Output = unknown> {
-  adapter: Adapter<Input, Output>;
+  /** Only `decode` and `encode` are used, so an adapter may pass a part of itself. */
+  adapter: Pick<Adapter<Input, Output>, 'decode' | 'encode'>;
   pipeline: Pipeline;
   fn: PipelineFunction;
   input: Input;
@@ -18,10 +19,23 @@ export interface InvokeOptions<Input, Output = unknown> {
   invocationId: string;
   /** Epoch milliseconds at which the platform stops the invocation. */
   deadline?: number;
+  /**
+   * Milliseconds the platform still gives the invocation, asked only when the handler wants
+   * to know (its signal or `remainingTimeMs()`); takes precedence over `deadline`.
+   */
+  remainingTimeMs?: (() => number) | undefined;
   signal?: AbortSignal;
+  /**
+   * Called when the invocation fails as a whole: the input could not be decoded, the result
+   * could not be encoded, or the adapter's encoding fails the invocation on purpose. What it
+   * returns answers the invocation; what it throws rejects it. Without it, the error rejects.
+   */
+  onFailure?: ((error: unknown, invocationId: string) => Output) | undefined;
 }
 
-type RunOptions = Omit<InvokeOptions<unknown>, 'adapter' | 'input'>;
+type RunOptions = Omit<InvokeOptions<unknown>, 'adapter' | 'input' | 'onFailure'>;
+type EventHandler = (event: NeutralEvent, context: HandlerContext) => unknown;
+type RequestHandler = (request: Request, context: HandlerContext) => Promise<Response>;
 
 const PROCESSED: Outcome = Object.freeze({ kind: 'processed' });
 /** How long before the deadline the handler's signal aborts. */
@@ -33,71 +47,113 @@ const ABORT_MARGIN_MS = 500;
  *
  * A unit with an ordering key is not run after an earlier unit with the same key failed in
  * this invocation; it is retried with it, so order within the key holds.
+ *
+ * @example
+ * const output = await invoke({ adapter, pipeline, fn, input, resolver, logger, invocationId });
  */
-export async function invoke<Input, Output>(
-  options: Omit<InvokeOptions<Input>, 'adapter'> & { adapter: Adapter<Input, Output> },
-): Promise<Output> {
-  const { adapter, fn } = options;
-  const decoded = adapter.decode(fn, options.input);
-  const settled = await runWithResolver(options.resolver, () => runUnits(options, decoded));
+export function invoke<Input, Output>(options: InvokeOptions<Input, Output>): Promise<Output> {
+  // A deployed function binds one resolver at cold start; entering a scope for it would only
+  // cost time on every invocation (and, on Node 20, switch async hooks on for the process).
+  if (isActiveResolver(options.resolver)) return run(options, options.adapter) as Promise<Output>;
 
-  return adapter.encode(fn, settled);
+  return withResolver(options.resolver, () => run(options, options.adapter)) as Promise<Output>;
 }
 
 /** Runs decoded units and settles their outcomes; the loop behind {@link invoke}. */
-export async function runUnits(options: RunOptions, decoded: Decoded[]): Promise<Settled[]> {
+export function runUnits(options: RunOptions, decoded: Decoded[]): Promise<Settled[]> {
+  return run(options, undefined, decoded) as Promise<Settled[]>;
+}
+
+/**
+ * Decodes (with an adapter) or takes the decoded units, runs them, and encodes the outcomes
+ * (with an adapter) or returns them settled. It is one async function for the whole
+ * invocation: a unit whose handler returns no promise costs no promise at all, and one that
+ * does costs only the await of it.
+ */
+async function run(
+  options: RunOptions & Partial<Pick<InvokeOptions<unknown>, 'input' | 'onFailure'>>,
+  adapter: InvokeOptions<unknown>['adapter'] | undefined,
+  given?: Decoded[],
+): Promise<unknown> {
+  const fn = options.fn;
   const context = new InvocationContext(options);
-  const settled: Settled[] = new Array(decoded.length);
-  let failedKeys: Set<string> | undefined;
   try {
+    const decoded =
+      given ?? (adapter as InvokeOptions<unknown>['adapter']).decode(fn, options.input);
+    const handler = fn.handler as EventHandler;
+    const settled: Settled[] = new Array(decoded.length);
+    let failedKeys: Set<string> | undefined;
     for (let index = 0; index < decoded.length; index++) {
-      const unit = decoded[index]!;
-      const key = 'orderingKey' in unit ? unit.orderingKey : undefined;
+      const unit = decoded[index] as Decoded;
+      const key = (unit as { orderingKey?: string | undefined }).orderingKey;
       if (key !== undefined && failedKeys?.has(key)) {
         settled[index] = withOutcome(unit, { kind: 'retry', error: skippedError(key) });
         continue;
       }
-      const result = await runUnit(options, context, unit);
+      let result: Settled;
+      if ('event' in unit) {
+        try {
+          const returned = handler(unit.event, context);
+          if (returned !== undefined && typeof (returned as Promise<unknown>).then === 'function') {
+            await returned;
+          }
+          result = {
+            id: unit.id,
+            event: unit.event,
+            orderingKey: unit.orderingKey,
+            outcome: PROCESSED,
+          };
+        } catch (error) {
+          const outcome = settleError(options, context, unit, error);
+          result = withOutcome(unit, outcome instanceof Promise ? await outcome : outcome);
+        }
+      } else if ('request' in unit) {
+        result = await runRequest(options, context, unit);
+      } else {
+        const outcome = settleError(options, context, unit, unit.error);
+        result = withOutcome(unit, outcome instanceof Promise ? await outcome : outcome);
+      }
       if (key !== undefined && failed(result.outcome)) {
         failedKeys ??= new Set();
         failedKeys.add(key);
       }
       settled[index] = result;
     }
-  } finally {
     context.dispose();
-  }
 
-  return settled;
+    return adapter === undefined ? settled : adapter.encode(fn, settled);
+  } catch (error) {
+    context.dispose();
+    if (adapter === undefined || options.onFailure === undefined) throw error;
+    return options.onFailure(error, options.invocationId);
+  }
 }
 
-async function runUnit(options: RunOptions, context: HandlerContext, unit: Decoded) {
-  if ('error' in unit) {
-    const outcome = outcomeOfError(unit.error);
-    logFailure(context.logger, unit.id, outcome);
-    return withOutcome(unit, await settle(options, unit.id, () => unit.raw, outcome));
-  }
+async function runRequest(
+  options: RunOptions,
+  context: HandlerContext,
+  unit: { id: string; request: () => Request },
+): Promise<Settled> {
   try {
-    if ('request' in unit) {
-      const handler = options.fn.handler as (r: Request, c: HandlerContext) => Promise<Response>;
-      const response = await handler(unit.request(), context);
-      return { id: unit.id, request: unit.request, outcome: PROCESSED, response };
-    }
-    const handler = options.fn.handler as (e: NeutralEvent, c: HandlerContext) => unknown;
-    const result = handler(unit.event, context);
-    // Synchronous handlers cost no extra promise.
-    if (result !== undefined && typeof (result as Promise<unknown>).then === 'function') {
-      await result;
-    }
-
-    return withOutcome(unit, PROCESSED);
+    const response = await (options.fn.handler as RequestHandler)(unit.request(), context);
+    return { id: unit.id, request: unit.request, outcome: PROCESSED, response };
   } catch (error) {
-    const outcome = outcomeOfError(error);
-    logFailure(context.logger, unit.id, outcome);
-    const event = () => ('event' in unit ? toJsonEvent(unit.event) : undefined);
-
-    return withOutcome(unit, await settle(options, unit.id, event, outcome));
+    return withOutcome(unit, await settleError(options, context, unit, error));
   }
+}
+
+/** The outcome of what a unit threw (or failed to decode with), logged and settled. */
+function settleError(
+  options: RunOptions,
+  context: HandlerContext,
+  unit: Decoded,
+  error: unknown,
+): Outcome | Promise<Outcome> {
+  const outcome = outcomeOfError(error);
+  logFailure(context.logger, unit.id, outcome);
+  if (outcome.kind !== 'dead-letter' || !options.fn.deadLetter) return outcome;
+
+  return forward(options, unit, outcome);
 }
 
 function withOutcome(unit: Decoded, outcome: Outcome): Settled {
@@ -114,40 +170,47 @@ function withOutcome(unit: Decoded, outcome: Outcome): Settled {
  * stays unforwarded and the adapter fails the event so the platform's own dead-lettering
  * takes over; a failed forward becomes a retry, so nothing is lost.
  */
-async function settle(
+async function forward(
   options: RunOptions,
-  eventId: string,
-  event: () => unknown,
-  outcome: Outcome,
+  unit: Decoded,
+  outcome: Extract<Outcome, { kind: 'dead-letter' }>,
 ): Promise<Outcome> {
   const { fn, pipeline } = options;
-  if (outcome.kind !== 'dead-letter' || !fn.deadLetter) return outcome;
+  const deadLetter = fn.deadLetter;
+  if (!deadLetter) return outcome;
 
   const record: DeadLetterRecord = {
     reason: outcome.reason,
     code: isCloudportError(outcome.error) ? outcome.error.code : undefined,
     pipeline: pipeline.name,
     function: fn.name,
-    eventId,
-    event: event(),
+    eventId: unit.id,
+    event: eventOf(unit),
     deadLetteredAt: new Date().toISOString(),
   };
   try {
-    await options.resolver.queue(fn.deadLetter).send(record);
+    await options.resolver.queue(deadLetter).send(record);
     return { ...outcome, forwarded: true };
   } catch (error) {
     options.logger.error('dead-letter forward failed; the event will be retried', {
-      eventId,
-      deadLetterQueue: fn.deadLetter.name,
+      eventId: unit.id,
+      deadLetterQueue: deadLetter.name,
       error,
     });
     return { kind: 'retry', error };
   }
 }
 
+/** What a dead-letter record carries: the neutral event, or the raw input it came from. */
+function eventOf(unit: Decoded): unknown {
+  if ('event' in unit) return toJsonEvent(unit.event);
+
+  return 'error' in unit ? unit.raw : undefined;
+}
+
 /**
- * The handler context of one invocation. The logger child and the abort signal are made on
- * first use, so handlers that use neither pay for neither.
+ * The handler context of one invocation. The logger child, the abort signal and the time
+ * left are worked out on first use, so handlers that use none of them pay for none.
  */
 class InvocationContext implements HandlerContext {
   readonly invocationId: string;
@@ -164,7 +227,10 @@ class InvocationContext implements HandlerContext {
     this.invocationId = options.invocationId;
     this.pipeline = options.pipeline.name;
     this.functionName = options.fn.name;
-    this.end = options.deadline ?? Date.now() + options.fn.timeoutSeconds * 1000;
+    this.end =
+      options.remainingTimeMs !== undefined
+        ? Number.NaN
+        : (options.deadline ?? Date.now() + options.fn.timeoutSeconds * 1000);
   }
 
   get logger(): Logger {
@@ -178,7 +244,7 @@ class InvocationContext implements HandlerContext {
     if (!this.controller) {
       const controller = new AbortController();
       const reason = new Error(`Invocation ${this.invocationId} reached its time limit.`);
-      const wait = this.end - Date.now() - ABORT_MARGIN_MS;
+      const wait = this.remainingTimeMs() - ABORT_MARGIN_MS;
       if (wait <= 0) controller.abort(reason);
       else {
         this.timer = setTimeout(() => controller.abort(reason), wait);
@@ -191,7 +257,9 @@ class InvocationContext implements HandlerContext {
   }
 
   remainingTimeMs(): number {
-    return this.end - Date.now();
+    const remaining = this.options.remainingTimeMs;
+
+    return remaining !== undefined ? remaining() : this.end - Date.now();
   }
 
   dispose(): void {

@@ -607,3 +607,115 @@ describe('invoke: the abort signal', () => {
     expect(aborted).toBe(false);
   });
 });
+
+describe('invoke: the time left and failures of the whole invocation', () => {
+  it('asks remainingTimeMs only when the handler wants to know, and then each time', async () => {
+    let left = 20_000;
+    const remainingTimeMs = vi.fn(() => left);
+    const seen: number[] = [];
+    const { pipeline, fn, logger, resolver } = setup({
+      handler: (event: MessageEvent, context: HandlerContext) => {
+        if (event.id === 'b') return;
+        seen.push(context.remainingTimeMs());
+        left -= 5_000;
+        seen.push(context.remainingTimeMs());
+      },
+    });
+    const common = { adapter: testAdapter, pipeline, fn, resolver, logger, invocationId: 'i' };
+    await invoke({ ...common, input: [{ id: 'b' }], remainingTimeMs });
+
+    expect(remainingTimeMs).not.toHaveBeenCalled();
+    await invoke({ ...common, input: [{ id: 'a' }], remainingTimeMs, deadline: 0 });
+
+    expect(seen).toEqual([20_000, 15_000]);
+  });
+
+  it('aborts the signal by remainingTimeMs when it is given', async () => {
+    let aborted: boolean | undefined;
+    const { pipeline, fn, logger, resolver } = setup({
+      handler: (_event: MessageEvent, context: HandlerContext) => {
+        aborted = context.signal.aborted;
+      },
+    });
+    await invoke({
+      adapter: testAdapter,
+      pipeline,
+      fn,
+      input: [{ id: 'a' }],
+      resolver,
+      logger,
+      invocationId: 'i',
+      remainingTimeMs: () => 400,
+    });
+
+    expect(aborted).toBe(true);
+  });
+
+  it('answers with onFailure when the input cannot be decoded, and passes the invocation id', async () => {
+    const handler = vi.fn();
+    const { pipeline, fn, logger } = setup({ handler });
+    const refusal = new InvalidEventError('not a batch');
+    const broken: Adapter<TestRecord[], TestOutput> = {
+      ...testAdapter,
+      decode: () => {
+        throw refusal;
+      },
+    };
+    const onFailure = vi.fn(() => ({ failed: ['all'], settled: [] }));
+    const output = await invoke({
+      adapter: broken,
+      pipeline,
+      fn,
+      input: [],
+      resolver: createMemoryResolver(),
+      logger,
+      invocationId: 'inv-9',
+      onFailure,
+    });
+
+    expect(output.failed).toEqual(['all']);
+    expect(onFailure).toHaveBeenCalledWith(refusal, 'inv-9');
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('rejects with what onFailure throws when encoding fails the invocation', async () => {
+    const { pipeline, fn, logger } = setup({ handler: () => {} });
+    const failing: Adapter<TestRecord[], TestOutput> = {
+      ...testAdapter,
+      encode: () => {
+        throw new Error('retry them all');
+      },
+    };
+    const call = invoke({
+      adapter: failing,
+      pipeline,
+      fn,
+      input: [{ id: 'a' }],
+      resolver: createMemoryResolver(),
+      logger,
+      invocationId: 'inv-3',
+      onFailure: (error) => {
+        throw new Error(`wrapped: ${(error as Error).message}`);
+      },
+    });
+
+    await expect(call).rejects.toThrow('wrapped: retry them all');
+  });
+
+  it('settles units of a synchronous and of an asynchronous handler the same way', async () => {
+    const make = (async: boolean) =>
+      setup({
+        handler: (event: MessageEvent) => {
+          if (event.id !== 'b') return async ? Promise.resolve() : undefined;
+          if (async) return Promise.reject(new Error('no'));
+          throw new Error('no');
+        },
+      });
+    const input = [{ id: 'a' }, { id: 'b' }, { id: 'c' }];
+    const sync = await make(false).run(input);
+    const async = await make(true).run(input);
+
+    expect(outcomes(sync)).toEqual({ a: 'processed', b: 'retry', c: 'processed' });
+    expect(outcomes(async)).toEqual(outcomes(sync));
+  });
+});

@@ -2,6 +2,7 @@ import {
   createJsonLogger,
   InvalidEventError,
   type JsonLoggerOptions,
+  type LogFields,
   type Logger,
   type LogLevel,
   resolveLogger,
@@ -147,5 +148,56 @@ describe('createJsonLogger: line keys win over fields', () => {
     const logger = createJsonLogger({ write: (line) => lines.push(line) });
     logger.info('real', { message: 'fake', level: 'error' });
     expect(JSON.parse(lines[0]!)).toMatchObject({ message: 'real', level: 'info' });
+  });
+});
+
+describe('createJsonLogger: lines are the same however the fields are written', () => {
+  // The line as the logger defines it: base, fields, then time, level and message, with every
+  // error (at any depth, after toJSON) as its name, message, code and stack.
+  const reference = (base: LogFields, fields: LogFields, message: string) =>
+    JSON.stringify(
+      { ...base, ...fields, time: '2026-03-10T10:00:00.000Z', level: 'warn', message },
+      (_key, value: unknown) =>
+        value instanceof Error
+          ? {
+              name: value.name,
+              message: value.message,
+              code: (value as { code?: unknown }).code,
+              stack: value.stack,
+            }
+          : value,
+    );
+  const coded = Object.assign(new Error('throttled'), { code: 'SlowDown' });
+  const withObjectCode = Object.assign(new Error('odd'), { code: { http: 503 } });
+  const withToJson = Object.assign(new Error('custom'), { toJSON: () => ({ custom: true }) });
+  const cases: Array<[string, LogFields, LogFields]> = [
+    ['primitives', { pipeline: 'etl' }, { n: 1, ok: true, none: null, gone: undefined }],
+    ['an error', { pipeline: 'etl' }, { eventId: 'e-1', error: new InvalidEventError('bad') }],
+    ['an error with a code', {}, { error: coded }],
+    ['an error whose code is an object', {}, { error: withObjectCode }],
+    ['an error with toJSON', {}, { error: withToJson }],
+    ['nested errors', {}, { nested: { errors: [new TypeError('deep')] } }],
+    ['a base holding an object', { tags: ['a', 'b'] }, { n: 2 }],
+    ['numbers JSON cannot write', {}, { nan: Number.NaN, big: Number.POSITIVE_INFINITY }],
+    ['functions and symbols', {}, { fn: () => 1, symbol: Symbol('s') }],
+    ['keys of the line itself', { time: 'then' }, { message: 'fake', level: 'error' }],
+    ['a field over a base key', { step: 'parse', error: 'none' }, { error: new Error('x') }],
+  ];
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it.each(cases)('writes %s as the reference does', (_name, base, fields) => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-03-10T10:00:00.000Z'));
+    const { logger, lines } = capture({ fields: base });
+    logger.warn('handler failed', fields);
+    logger.child({}).warn('handler failed', fields);
+
+    expect(lines).toEqual([
+      reference(base, fields, 'handler failed'),
+      reference(base, fields, 'handler failed'),
+    ]);
   });
 });

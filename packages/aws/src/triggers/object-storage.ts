@@ -13,34 +13,52 @@ import { recordsOf } from './shared.js';
 
 const CREATED = 'ObjectCreated:';
 const REMOVED = 'ObjectRemoved:';
-// S3 has used 2.1, 2.2 and 2.3 per event type, and one rising 2.x version for all since 2.4.
-const VERSION_2 = /^2\.\d+$/;
+const QUOTE = 34;
+
+/** What a function's object decoder knows from cold start on. */
+interface ObjectBinding {
+  fn: PipelineFunction<ObjectTrigger>;
+  type: ObjectEvent['type'];
+  /** The physical bucket the trigger's logical bucket is bound to, if it is bound. */
+  bound: string | undefined;
+  filtered: boolean;
+}
 
 /**
- * Turns an S3 event notification into one object event per record. A record that is not for
+ * Makes the decoder of one function's S3 event notifications, its bucket binding looked up
+ * once. It turns a notification into one object event per record. A record that is not for
  * this function (another bucket, the other event type, a key outside the trigger's filters)
  * or that is malformed becomes an `INVALID_EVENT` unit on its own; the other records proceed.
  */
 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
-export function decodeObjectEvent(
+export function createObjectDecoder(
   fn: PipelineFunction<ObjectTrigger>,
-  input: unknown,
   view: AwsBindingView,
-): Decoded[] {
-  const records = recordsOf<S3NotificationRecord>(input, fn, 'an S3 event notification');
-  const units: Decoded[] = [];
-  for (let index = 0; index < records.length; index++) {
-    const record = records[index];
-    try {
-      const event = toObjectEvent(fn, record, view);
-      units.push({ id: event.id, event });
-    } catch (error) {
-      if (!(error instanceof InvalidEventError)) throw error;
-      units.push({ id: `record-${index}`, error, raw: record });
-    }
-  }
+): (input: unknown) => Decoded[] {
+  const trigger = fn.trigger;
+  const binding: ObjectBinding = {
+    fn,
+    type: trigger.event === 'created' ? 'object.created' : 'object.deleted',
+    bound: view.bucketNameOf(trigger.bucket.name),
+    filtered: trigger.prefix !== undefined || trigger.suffix !== undefined,
+  };
 
-  return units;
+  return (input) => {
+    const records = recordsOf<S3NotificationRecord>(input, fn, 'an S3 event notification');
+    const units: Decoded[] = new Array(records.length);
+    for (let index = 0; index < records.length; index++) {
+      const record = records[index];
+      try {
+        const event = toObjectEvent(binding, record);
+        units[index] = { id: event.id, event };
+      } catch (error) {
+        if (!(error instanceof InvalidEventError)) throw error;
+        units[index] = { id: `record-${index}`, error, raw: record };
+      }
+    }
+
+    return units;
+  };
 }
 
 /** Decodes an S3 object key from the form encoding of event notifications. */
@@ -49,60 +67,47 @@ export function decodeS3Key(encoded: string): string {
 }
 
 function toObjectEvent(
-  fn: PipelineFunction<ObjectTrigger>,
+  binding: ObjectBinding,
   record: S3NotificationRecord | undefined,
-  view: AwsBindingView,
 ): ObjectEvent {
-  const trigger = fn.trigger;
+  const { fn, type } = binding;
   const object = record?.s3?.object;
   const physical = record?.s3?.bucket?.name;
-  if (record?.eventSource !== 'aws:s3')
+  if (record?.eventSource !== 'aws:s3') {
     throw invalidRecord(fn, `has eventSource ${show(record?.eventSource)}`);
-  if (!VERSION_2.test(record.eventVersion ?? '')) {
+  }
+  if (!isVersion2(record.eventVersion)) {
     throw invalidRecord(fn, `has eventVersion ${show(record.eventVersion)}, not a 2.x version`);
   }
-  const type = eventType(record.eventName);
-  if (type === undefined) throw invalidRecord(fn, `has eventName ${show(record.eventName)}`);
-  if (type !== `object.${trigger.event}`) {
-    throw invalidRecord(
-      fn,
-      `is ${record.eventName}, but the function fires on ${trigger.event} objects`,
-    );
-  }
+  const name = record.eventName;
+  if (eventType(name) !== type) throw wrongType(fn, name);
   if (typeof physical !== 'string') throw invalidRecord(fn, 'has no s3.bucket.name');
-  const bound = view.bucketNameOf(trigger.bucket.name);
-  if (bound === undefined) {
-    const variable = bindingVariable('bucket', trigger.bucket.name);
-    throw invalidRecord(fn, `is for bucket ${physical}, but ${variable} is not set`);
-  }
-  if (bound !== physical) {
-    throw invalidRecord(
-      fn,
-      `is for bucket ${physical}, which is not bound to ${trigger.bucket.name}`,
-    );
-  }
-  if (typeof object?.key !== 'string' || object.key === '')
+  if (physical !== binding.bound) throw wrongBucket(fn, physical, binding.bound);
+  const encodedKey = object?.key;
+  if (typeof encodedKey !== 'string' || encodedKey === '') {
     throw invalidRecord(fn, 'has no s3.object.key');
-  if (typeof record.eventTime !== 'string' || !/^\d{4}-/.test(record.eventTime)) {
-    throw invalidRecord(fn, `has eventTime ${show(record.eventTime)}`);
   }
-  const key = decodeKey(fn, object.key);
-  if (!matchesFilter(trigger, key)) {
+  const time = record.eventTime;
+  if (!isTime(time)) throw invalidRecord(fn, `has eventTime ${show(time)}`);
+  const key = decodeKey(fn, encodedKey);
+  if (binding.filtered && !matchesFilter(fn.trigger, key)) {
     throw invalidRecord(
       fn,
       `names key ${show(key)}, outside the trigger's prefix and suffix filters`,
     );
   }
+  const version = object?.versionId;
+  const etag = object?.eTag;
 
   return {
     type,
-    id: eventId(physical, object.key, record),
-    bucket: trigger.bucket.name,
+    id: eventId(physical, encodedKey, name as string, object?.sequencer || time, version),
+    bucket: fn.trigger.bucket.name,
     key,
-    size: sizeOf(fn, object.size),
-    etag: object.eTag ? `"${object.eTag.replace(/^"|"$/g, '')}"` : undefined,
-    version: object.versionId || undefined,
-    time: record.eventTime,
+    size: sizeOf(fn, object?.size),
+    etag: etag ? quoted(etag) : undefined,
+    version: version || undefined,
+    time,
     raw: record,
   };
 }
@@ -114,6 +119,65 @@ function eventType(name: unknown): ObjectEvent['type'] | undefined {
   return name.startsWith(REMOVED) ? 'object.deleted' : undefined;
 }
 
+function wrongType(fn: PipelineFunction<ObjectTrigger>, name: unknown): InvalidEventError {
+  if (eventType(name) === undefined) return invalidRecord(fn, `has eventName ${show(name)}`);
+
+  return invalidRecord(fn, `is ${name}, but the function fires on ${fn.trigger.event} objects`);
+}
+
+function wrongBucket(
+  fn: PipelineFunction<ObjectTrigger>,
+  physical: string,
+  bound: string | undefined,
+): InvalidEventError {
+  const logical = fn.trigger.bucket.name;
+  if (bound !== undefined) {
+    return invalidRecord(fn, `is for bucket ${physical}, which is not bound to ${logical}`);
+  }
+  const variable = bindingVariable('bucket', logical);
+
+  return invalidRecord(fn, `is for bucket ${physical}, but ${variable} is not set`);
+}
+
+// S3 has used 2.1, 2.2 and 2.3 per event type, and one rising 2.x version for all since 2.4.
+function isVersion2(version: unknown): boolean {
+  if (typeof version !== 'string' || version.length < 3 || !version.startsWith('2.')) {
+    return false;
+  }
+  for (let index = 2; index < version.length; index++) {
+    if (!isDigit(version.charCodeAt(index))) return false;
+  }
+
+  return true;
+}
+
+/** True for an ISO 8601 time, as far as its four-digit year and the dash after it. */
+function isTime(time: unknown): time is string {
+  return (
+    typeof time === 'string' &&
+    isDigit(time.charCodeAt(0)) &&
+    isDigit(time.charCodeAt(1)) &&
+    isDigit(time.charCodeAt(2)) &&
+    isDigit(time.charCodeAt(3)) &&
+    time.charCodeAt(4) === 45
+  );
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** The ETag in quotes, as HTTP and the stores give it; S3 notifications send it without. */
+function quoted(etag: string): string {
+  if (etag.charCodeAt(0) !== QUOTE && etag.charCodeAt(etag.length - 1) !== QUOTE) {
+    return `"${etag}"`;
+  }
+  const start = etag.charCodeAt(0) === QUOTE ? 1 : 0;
+  const end = etag.length > start && etag.charCodeAt(etag.length - 1) === QUOTE ? -1 : undefined;
+
+  return `"${etag.slice(start, end)}"`;
+}
+
 /**
  * The event id joins what identifies the change itself: the bucket, the key as S3 sent it,
  * the version, the sequencer (unique per change of one key) and the event name. Lambda's
@@ -121,11 +185,15 @@ function eventType(name: unknown): ObjectEvent['type'] | undefined {
  * change carries the same fields, so both keep the id. Records without a sequencer (such as
  * lifecycle events) fall back to the event time, which is also fixed once S3 emits the event.
  */
-function eventId(bucket: string, key: string, record: S3NotificationRecord): string {
-  const object = record.s3?.object;
-  const change = object?.sequencer || record.eventTime;
+function eventId(
+  bucket: string,
+  key: string,
+  name: string,
+  change: string,
+  version: string | undefined,
+): string {
   // Readable and cheap: hashing it costs more than the rest of decoding a record.
-  return `s3:${bucket}:${record.eventName}:${change}:${object?.versionId ?? ''}:${key}`;
+  return `s3:${bucket}:${name}:${change}:${version ?? ''}:${key}`;
 }
 
 function decodeKey(fn: PipelineFunction, encoded: string): string {
@@ -138,6 +206,7 @@ function decodeKey(fn: PipelineFunction, encoded: string): string {
 
 function sizeOf(fn: PipelineFunction, size: unknown): number | undefined {
   if (size === undefined || size === null) return undefined;
+  if (typeof size === 'number' && Number.isSafeInteger(size) && size >= 0) return size;
   const value = typeof size === 'string' && /^\d+$/.test(size) ? Number(size) : size;
   if (Number.isSafeInteger(value) && (value as number) >= 0) return value as number;
 

@@ -14,29 +14,32 @@ import { isoFromEpochMs } from '../time.js';
 import { isFailed, recordsOf } from './shared.js';
 
 /**
- * Turns an SQS batch into one message event per record, bodies decoded by the queue's declared
- * kind (`bytes` bodies travel base64). A record that is malformed, undecodable or from another
- * queue becomes an `INVALID_EVENT` unit on its own, and the rest of the batch proceeds.
+ * Makes the decoder of one function's SQS batches, its queue binding looked up once. It turns a
+ * batch into one message event per record, bodies decoded by the queue's declared kind (`bytes`
+ * bodies travel base64). A record that is malformed, undecodable or from another queue becomes
+ * an `INVALID_EVENT` unit on its own, and the rest of the batch proceeds.
  *
  * On a FIFO queue the message group is the ordering key, so a failed message also fails every
  * later message of its group in the batch; on a standard queue (where a group id only serves
  * fair queueing) messages carry no ordering key.
  */
 // https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
-export function decodeQueueEvent(
+export function createQueueDecoder(
   fn: PipelineFunction<QueueTrigger>,
-  input: unknown,
   view: AwsBindingView,
-): Decoded[] {
-  const records = recordsOf<SqsRecord>(input, fn, 'an SQS batch');
+): (input: unknown) => Decoded[] {
   const bound = view.queueNameOf(fn.trigger.queue.name);
   const arnSuffix = bound === undefined ? undefined : `:${bound}`;
-  const units: Decoded[] = [];
-  for (let index = 0; index < records.length; index++) {
-    units.push(toMessageUnit(fn, records[index] as SqsRecord, index, arnSuffix));
-  }
 
-  return units;
+  return (input) => {
+    const records = recordsOf<SqsRecord>(input, fn, 'an SQS batch');
+    const units: Decoded[] = new Array(records.length);
+    for (let index = 0; index < records.length; index++) {
+      units[index] = toMessageUnit(fn, records[index] as SqsRecord, index, arnSuffix);
+    }
+
+    return units;
+  };
 }
 
 /**
@@ -73,14 +76,16 @@ function toMessageUnit(
   const id = messageId ?? `record-${index}`;
   const fifo = record?.eventSourceARN?.endsWith('.fifo') === true;
   const orderingKey = fifo ? record.attributes?.MessageGroupId : undefined;
-  const problem = checkRecord(record, messageId, arnSuffix);
+  const sent = Number(record?.attributes?.SentTimestamp);
+  const problem = checkRecord(record, messageId, sent, arnSuffix);
   if (problem !== undefined) return errorUnit(fn, id, problem, record, orderingKey);
+  const kind = fn.trigger.queue.body;
   let body: unknown;
   try {
-    body = decodeBodyFromText(fn.trigger.queue.body, record.body as string);
+    body = decodeBodyFromText(kind, record.body as string);
   } catch (error) {
     if (!(error instanceof InvalidEventError)) throw error;
-    const detail = `has a body the ${fn.trigger.queue.body} queue cannot decode: ${error.message}`;
+    const detail = `has a body the ${kind} queue cannot decode: ${error.message}`;
     return errorUnit(fn, id, detail, record, orderingKey, error);
   }
   const event: MessageEvent<unknown> = {
@@ -92,7 +97,7 @@ function toMessageUnit(
     attributes: fromRecordAttributes(record.messageAttributes),
     deliveryCount: countOf(record.attributes?.ApproximateReceiveCount),
     orderingKey,
-    time: isoFromEpochMs(Number(record.attributes?.SentTimestamp)),
+    time: isoFromEpochMs(sent),
     raw: record,
   };
 
@@ -103,6 +108,7 @@ function toMessageUnit(
 function checkRecord(
   record: SqsRecord,
   messageId: string | undefined,
+  sent: number,
   arnSuffix: string | undefined,
 ): string | undefined {
   if (record === null || typeof record !== 'object') return 'is not an object';
@@ -111,7 +117,7 @@ function checkRecord(
   }
   if (messageId === undefined) return 'has no messageId';
   if (typeof record.body !== 'string') return 'has no string body';
-  if (!(Number(record.attributes?.SentTimestamp) > 0)) return 'has no SentTimestamp';
+  if (!(sent > 0)) return 'has no SentTimestamp';
   const arn = record.eventSourceARN;
   if (arnSuffix !== undefined && !(typeof arn === 'string' && arn.endsWith(arnSuffix))) {
     const queue = typeof arn === 'string' ? arn.slice(arn.lastIndexOf(':') + 1) : arn;

@@ -42,11 +42,14 @@ export function isFailed(outcome: Outcome): boolean {
  * destination. One failure rethrows the handler's own error; several are thrown together.
  */
 export function throwIfFailed(fn: PipelineFunction, settled: Settled[]): undefined {
-  const errors: unknown[] = [];
-  for (const unit of settled) {
-    if (isFailed(unit.outcome)) errors.push(errorOf(unit.outcome));
+  let errors: unknown[] | undefined;
+  for (let index = 0; index < settled.length; index++) {
+    const outcome = (settled[index] as Settled).outcome;
+    if (!isFailed(outcome)) continue;
+    errors ??= [];
+    errors.push(errorOf(outcome));
   }
-  if (errors.length === 0) return undefined;
+  if (errors === undefined) return undefined;
   if (errors.length === 1) throw errors[0];
 
   throw new AggregateError(
