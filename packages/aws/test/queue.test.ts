@@ -15,11 +15,36 @@ import {
   type ConsumableQueue,
   queue,
 } from '@cloudport/core';
-import { queueConformance } from '@cloudport/testing';
+import { queueConformance, type SentBatch } from '@cloudport/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqsClientFor } from './support/clients.js';
 import { readDeadLetters } from './support/dead-letters.js';
 import { motoStatus, startFauxqsInProcess, startMoto, type TestServer } from './support/servers.js';
+
+/** The limits the SQS queue enforces: one of the 10 attribute slots carries dead-letter reasons. */
+const SQS_LIMITS = { ...AWS_LIMITS, queue: { ...AWS_LIMITS.queue, maxAttributes: 9 } };
+
+/** A client that records each send to `url` as the entries and bytes SQS counts. */
+function countingSends(client: SQSClient, url: string, calls: SentBatch[]): SQSClient {
+  type Entry = { MessageBody?: string; MessageAttributes?: Record<string, MessageAttributeValue> };
+  const bytesOf = (entry: Entry) =>
+    Buffer.byteLength(entry.MessageBody ?? '') +
+    Object.entries(entry.MessageAttributes ?? {}).reduce(
+      (sum, [name, value]) =>
+        sum + Buffer.byteLength(name) + (value.DataType ?? '').length + Buffer.byteLength(value.StringValue ?? ''),
+      0,
+    );
+  const send = (command: { input: Entry & { QueueUrl?: string; Entries?: Entry[] } }, options?: object) => {
+    const { input } = command;
+    if (input.QueueUrl === url && (input.Entries || input.MessageBody !== undefined)) {
+      const entries = input.Entries ?? [input];
+      calls.push({ entries: entries.length, bytes: entries.reduce((sum, e) => sum + bytesOf(e), 0) });
+    }
+    return (client.send as (c: object, o?: object) => Promise<unknown>)(command, options);
+  };
+
+  return { send } as unknown as SQSClient;
+}
 
 /** The AWS declaration narrowed to one queue type: partial features become yes or no. */
 function forQueueType(fifo: boolean): CapabilityDeclaration {
@@ -73,6 +98,7 @@ for (const server of servers) {
     let running: TestServer | undefined;
     let client: SQSClient;
     const deadLetterUrls = new Map<ConsumableQueue<unknown>, { url: string; body: BodyKind }>();
+    const sentBatches = new Map<ConsumableQueue<unknown>, SentBatch[]>();
 
     beforeAll(async () => {
       running = await server.start();
@@ -95,7 +121,7 @@ for (const server of servers) {
       queueConformance(runner, {
         name: `${fifo ? 'FIFO' : 'standard'} SQS on ${server.name}`,
         capabilities: forQueueType(fifo),
-        limits: AWS_LIMITS,
+        limits: SQS_LIMITS,
         create: async (settings) => {
           const suffix = fifo ? '.fifo' : '';
           const fifoAttributes = fifo ? { FifoQueue: 'true' } : {};
@@ -121,10 +147,15 @@ for (const server of servers) {
             }),
           );
           const ref = queue(settings.name, { body: settings.body as 'json' });
-          const sqs = createSqsQueue({ queue: ref, url: created.QueueUrl, client });
+          const url = created.QueueUrl ?? '';
+          const calls: SentBatch[] = [];
+          const counting = countingSends(client, url, calls);
+          const sqs = createSqsQueue({ queue: ref, url, client: counting });
           deadLetterUrls.set(sqs, { url: dlq.QueueUrl ?? '', body: settings.body });
+          sentBatches.set(sqs, calls);
           return sqs;
         },
+        sentBatches: (sqs) => sentBatches.get(sqs) ?? [],
         deadLetters: async (sqs) => {
           const dlq = deadLetterUrls.get(sqs);
           return dlq ? readDeadLetters(client, dlq.url, dlq.body) : [];
@@ -229,7 +260,12 @@ function defineMotoCases(clientOf: () => SQSClient): void {
       const error = await rows
         .send('ten', { attributes: { ...nine, 'attr-9': 'v9' } })
         .catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 'INVALID_CONFIG', provider: 'aws' });
+      expect(error).toMatchObject({
+        code: 'MESSAGE_TOO_LARGE',
+        provider: 'aws',
+        size: 10,
+        limit: 9,
+      });
       expect((error as Error).message).toMatch(/has 10 attributes; a send takes at most 9/);
       expect((error as Error).message).toContain(DEAD_LETTER_ATTRIBUTE);
       expect(sent.filter((name) => name === 'SendMessageCommand')).toHaveLength(1);
@@ -252,7 +288,7 @@ function defineMotoCases(clientOf: () => SQSClient): void {
       ];
       for (const name of refused) {
         const error = await rows.send('x', { attributes: { [name]: 'v' } }).catch((e) => e);
-        expect(error, name).toMatchObject({ code: 'INVALID_CONFIG' });
+        expect(error, name).toMatchObject({ code: 'INVALID_MESSAGE' });
         expect((error as Error).message, name).toContain(JSON.stringify(name));
       }
       expect(sent).toEqual(['GetQueueAttributesCommand']);

@@ -1,5 +1,5 @@
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
-import { InvalidConfigError } from '@cloudport/core';
+import { InvalidMessageError } from '@cloudport/core';
 import type { SqsRecordAttribute } from '../events.js';
 
 /** Attribute names cloudport reserves on SQS messages; sends may not use them. */
@@ -44,7 +44,7 @@ export function toMessageAttributes(
     const value = attributes[name];
     checkName(name, where);
     if (typeof value !== 'string') {
-      throw new InvalidConfigError(
+      throw new InvalidMessageError(
         `${where}: attribute ${JSON.stringify(name)} is not a string; attributes carry strings.`,
         { provider: 'aws' },
       );
@@ -147,14 +147,14 @@ function unfoldNote(note: string | undefined, result: Record<string, string>): v
 function checkName(name: string, where: string): void {
   if (NAME.test(name) && !name.includes('..') && !AWS_PREFIX.test(name)) {
     if (!name.startsWith(RESERVED_ATTRIBUTE_PREFIX)) return;
-    throw new InvalidConfigError(
+    throw new InvalidMessageError(
       `${where}: attribute ${JSON.stringify(name)} uses the reserved prefix ` +
         `"${RESERVED_ATTRIBUTE_PREFIX}"; rename it.`,
       { provider: 'aws' },
     );
   }
 
-  throw new InvalidConfigError(
+  throw new InvalidMessageError(
     `${where}: attribute name ${JSON.stringify(name)} is not valid on SQS (1-256 letters, ` +
       'digits, "_", "-" or ".", no leading, trailing or double period, no AWS./Amazon. prefix).',
     { provider: 'aws' },

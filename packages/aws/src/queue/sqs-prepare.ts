@@ -4,6 +4,7 @@ import {
   type BodyKind,
   encodeBodyAsText,
   InvalidConfigError,
+  InvalidMessageError,
   MessageTooLargeError,
   type SendEntry,
   UnsupportedError,
@@ -46,11 +47,14 @@ export function prepareEntry(
   }
   const attributes = toMessageAttributes(entry.attributes, where);
   if (attributes.count > MAX_SEND_ATTRIBUTES) {
-    throw invalid(
+    throw new MessageTooLargeError(
       `${where} has ${attributes.count} attributes; a send takes at most ` +
         `${MAX_SEND_ATTRIBUTES}, since SQS carries ${AWS_LIMITS.queue.maxAttributes} per message ` +
         `and cloudport keeps one (${DEAD_LETTER_ATTRIBUTE}) for dead-letter reasons; merge some ` +
         'into the body.',
+      attributes.count,
+      MAX_SEND_ATTRIBUTES,
+      { provider: 'aws' },
     );
   }
   const size = utf8Length(body) + attributes.bytes;
@@ -105,14 +109,20 @@ function checkCharacters(text: string, what: string): void {
   if (!refused) return;
   const code = (refused[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
 
-  throw invalid(`${what} U+${code}, which SQS does not carry; send such data on a bytes queue.`);
+  throw new InvalidMessageError(
+    `${what} U+${code}, which SQS does not carry; send such data on a bytes queue.`,
+    { provider: 'aws' },
+  );
 }
 
 function encodeBody(kind: BodyKind, body: unknown, where: string): string {
   try {
     return encodeBodyAsText(kind, body);
   } catch (cause) {
-    throw invalid(`${where} cannot be encoded: ${(cause as Error).message}`, cause);
+    throw new InvalidMessageError(`${where} cannot be encoded: ${(cause as Error).message}`, {
+      provider: 'aws',
+      cause,
+    });
   }
 }
 
