@@ -90,6 +90,11 @@ describe('one-line errors with exit code 2', () => {
       message: /--port "70000" must be a whole number from 0 to 65535/,
     },
     {
+      name: 'quiet period that is not a number',
+      args: () => ['dev', pipeline, '--quiet-ms', 'soon'],
+      message: /--quiet-ms "soon" must be a whole number from 0 to 3600000/,
+    },
+    {
       name: 'unknown profile',
       args: () => ['run', pipeline, '--profile', 'ibm'],
       message: /--profile "ibm" must be one of aws, gcp, azure/,

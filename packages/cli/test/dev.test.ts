@@ -15,9 +15,11 @@ afterAll(() => work.remove());
 describe('cloudport dev', () => {
   it('serves HTTP, runs dropped files, prints one line per invocation and stops on SIGINT', async () => {
     const root = join(work.path, 'root');
-    const child = startCli(['dev', fixture('pipeline.ts'), '--port', '0', '--root', root], {
-      cwd: work.path,
-    });
+    const uploads = join(root, 'buckets', 'uploads');
+    await mkdir(uploads, { recursive: true });
+    await writeFile(join(uploads, 'waiting.txt'), 'there before dev started');
+    const args = ['dev', fixture('pipeline.ts'), '--port', '0', '--quiet-ms', '200'];
+    const child = startCli([...args, '--root', root], { cwd: work.path });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -38,9 +40,9 @@ describe('cloudport dev', () => {
       expect(await response.text()).toBe('hello from cloudport');
       await waitFor(() => /\bhello +http +processed .*HTTP 200$/m.test(stdout), 'the HTTP line');
 
-      await mkdir(join(root, 'buckets', 'uploads'), { recursive: true });
-      await writeFile(join(root, 'buckets', 'uploads', 'dropped.txt'), 'dropped');
-      await waitFor(() => /\bcopy +object +processed /m.test(stdout), 'the object line');
+      await writeFile(join(uploads, 'dropped.txt'), 'dropped');
+      const objectLines = () => stdout.match(/\bcopy +object +processed /gm)?.length ?? 0;
+      await waitFor(() => objectLines() === 2, 'an object line for each file');
       await waitFor(() => /\bshout +queue +processed /m.test(stdout), 'the queue line');
     } finally {
       child.kill('SIGINT');

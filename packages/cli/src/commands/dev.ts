@@ -10,9 +10,12 @@ import { listenForStop } from '../signals.js';
 import { displayPath, formatInvocation } from '../summary.js';
 
 const DEFAULT_PORT = 3000;
+// The runtime's default quiet period, repeated here so that help never loads the runtime.
+const DEFAULT_QUIET_MS = 1000;
 
 const OPTIONS = {
   port: { type: 'string' },
+  'quiet-ms': { type: 'string' },
   root: { type: 'string' },
 } satisfies OptionSpec;
 
@@ -23,10 +26,17 @@ are consumed, schedules fire and HTTP functions are served, each under /<functio
 finished invocation prints one line: time, function, trigger, outcome, duration, detail.
 Ctrl+C (SIGINT) or SIGTERM stops it after running handlers finish; a second Ctrl+C quits at once.
 
+A file in a bucket folder (<root>/buckets/<bucket>/), there at the start or dropped later, is
+imported as the object named by its path once its size and modification time have stayed the
+same for the quiet period; the file is then removed. Write elsewhere and move files in, or
+raise --quiet-ms for writers that pause.
+
 Options:
-  --port N     Port of the HTTP server (default: ${DEFAULT_PORT}; 0 picks a free one).
-  --root DIR   Folder of the local buckets and queues (default: .cloudport).
-  -h, --help   Show this help.
+  --port N       Port of the HTTP server (default: ${DEFAULT_PORT}; 0 picks a free one).
+  --quiet-ms N   Milliseconds a dropped file must stay unchanged before it is imported
+                 (default: ${DEFAULT_QUIET_MS}).
+  --root DIR     Folder of the local buckets and queues (default: .cloudport).
+  -h, --help     Show this help.
 
 Handler logs go to stderr as JSON lines; set CLOUDPORT_LOG_LEVEL to debug, info (default),
 warn, error or silent.`;
@@ -43,6 +53,9 @@ async function runDev(argv: readonly string[], context: CommandContext): Promise
   const { values, positionals } = parseCommandArgs('dev', argv, OPTIONS, ['<pipeline-module>']);
   const port =
     typeof values.port === 'string' ? integerOption('--port', values.port, 0, 65_535) : undefined;
+  const quiet = values['quiet-ms'];
+  const dropQuietMs =
+    typeof quiet === 'string' ? integerOption('--quiet-ms', quiet, 0, 3_600_000) : undefined;
   const { pipeline } = await loadPipeline(positionals[0]!, context.cwd);
   const root = resolveRoot(context, values.root);
 
@@ -56,8 +69,10 @@ async function runDev(argv: readonly string[], context: CommandContext): Promise
       writeLog: (line) => writeLine(stderr, line),
     });
     const width = Math.max(...[...pipeline.functions.keys()].map((name) => name.length));
-    const session = await startSession(runtime, port ?? DEFAULT_PORT, (record) =>
-      writeLine(stdout, formatInvocation(record, width)),
+    const session = await startSession(
+      runtime,
+      { port: port ?? DEFAULT_PORT, dropQuietMs },
+      (record) => writeLine(stdout, formatInvocation(record, width)),
     );
     writeLine(stdout, banner(pipeline, session.url, displayPath(root, context.cwd)));
 
@@ -77,15 +92,15 @@ async function runDev(argv: readonly string[], context: CommandContext): Promise
 
 async function startSession(
   runtime: LocalRuntime,
-  port: number,
+  options: { port: number; dropQuietMs: number | undefined },
   onInvocation: (record: InvocationRecord) => void,
 ): Promise<DevSession> {
   try {
-    return await runtime.dev({ port, onInvocation });
+    return await runtime.dev({ ...options, onInvocation });
   } catch (error) {
     if ((error as { code?: unknown }).code !== 'EADDRINUSE') throw error;
     throw new UsageError(
-      `port ${port} is in use; pass another with --port N, or --port 0 to pick a free one`,
+      `port ${options.port} is in use; pass another with --port N, or --port 0 to pick a free one`,
       { cause: error },
     );
   }

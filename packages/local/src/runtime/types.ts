@@ -79,6 +79,11 @@ export interface DevOptions {
   /** Port of the HTTP server; 0 picks a free one. Defaults to 3000. */
   port?: number;
   host?: string;
+  /**
+   * How long, in milliseconds, a file dropped into a bucket folder must keep its size and
+   * modification time before it is imported. Defaults to 1000.
+   */
+  dropQuietMs?: number;
   onInvocation?: (record: InvocationRecord) => void;
   signal?: AbortSignal;
 }
