@@ -255,6 +255,42 @@ describe('local runtime: queues', () => {
     ]);
   });
 
+  it('lists and replays once a dead letter forwarded twice under one event id', async () => {
+    const jobs = queue<string>('jobs');
+    const dead = queue<DeadLetterRecord>('dead-jobs');
+    const seen: string[] = [];
+    let refuse = true;
+    const pipeline = definePipeline('queues', {
+      work: {
+        trigger: onMessage(jobs),
+        deadLetter: dead,
+        handler: (message) => {
+          seen.push(message.id);
+          if (refuse) deadLetter(`refused ${message.body}`);
+        },
+      },
+    });
+    runtime = await createLocalRuntime({ pipeline, root, logger: false });
+    await (await runtime.queue(jobs)).sendBatch([{ body: 'a' }, { body: 'b' }]);
+    await runtime.drain();
+    // What a crash between the forward and the acknowledgement leaves: a second copy.
+    const records = await (await runtime.queue(dead)).browse();
+    await (await runtime.queue(dead)).send({ ...records[0]!.body, reason: 'refused a again' });
+
+    const letters = await runtime.deadLetters();
+    expect(letters.map((letter) => [letter.eventId, letter.reason])).toEqual([
+      [records[0]?.body.eventId, 'refused a again'],
+      [records[1]?.body.eventId, 'refused b'],
+    ]);
+    refuse = false;
+    seen.length = 0;
+    expect(await runtime.replayDeadLetters([records[0]!.body.eventId])).toBe(1);
+    await runtime.drain();
+
+    expect(seen).toEqual([records[0]?.body.eventId]);
+    expect((await runtime.deadLetters()).map((letter) => letter.reason)).toEqual(['refused b']);
+  });
+
   it('runs one function on one event with invoke', async () => {
     const jobs = queue<{ n: number }>('jobs');
     const seen: number[] = [];

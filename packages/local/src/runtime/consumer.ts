@@ -119,9 +119,9 @@ async function settleDelivery(
 ): Promise<InvocationRecord['outcome']> {
   const { queue } = source;
   if (outcome.kind === 'processed' || (outcome.kind === 'dead-letter' && outcome.forwarded)) {
-    context.faults.pass('handled');
+    context.faults.pass('handled', source.fn.name);
     await queue.complete(message);
-    context.faults.pass('ack');
+    context.faults.pass('ack', source.fn.name);
     return outcome.kind;
   }
   if (outcome.kind === 'dead-letter') {

@@ -30,12 +30,22 @@ export interface ReplayTargets {
   requeueEvent(functionName: string, event: NeutralEvent): Promise<SendResult>;
 }
 
-/** Lists every dead letter: records in bound dead-letter queues, then each queue's own. */
+/**
+ * Lists every dead letter: records in bound dead-letter queues, then each queue's own.
+ *
+ * A function stopped between forwarding a dead letter and acknowledging its event forwards
+ * it again when the event is redelivered, under the same event id. Such copies are one dead
+ * letter: it is listed once, with the latest copy's reason, and replayed once.
+ */
 export async function collectDeadLetters(sources: DeadLetterSources): Promise<DeadLetterEntry[]> {
   const entries: DeadLetterEntry[] = [];
   for (const ref of boundQueues(sources.pipeline)) {
     const queue = await sources.openQueue(ref);
-    for (const message of await queue.browse()) entries.push(fromRecord(ref.name, message));
+    const byEvent = new Map<string, DeadLetterEntry>();
+    for (const message of await queue.browse()) {
+      byEvent.set(recordKey(message), fromRecord(ref.name, message));
+    }
+    entries.push(...byEvent.values());
   }
   for (const [name, queue] of await ownQueues(sources)) {
     for (const letter of await queue.deadLetters()) {
@@ -71,21 +81,7 @@ export async function replayDeadLetters(
   let replayed = 0;
   for (const ref of boundQueues(sources.pipeline)) {
     const queue = await sources.openQueue(ref);
-    for (;;) {
-      const batch = await queue.receive({ maxMessages: 100, visibilityTimeoutSeconds: 300 });
-      if (batch.length === 0) break;
-      for (const message of batch) {
-        const record = message.body as DeadLetterRecord;
-        if (wanted && !wanted.has(message.messageId) && !wanted.has(record.eventId)) {
-          await queue.retry(message, { delaySeconds: 0 });
-          continue;
-        }
-        await putBack(sources, record, targets);
-        await queue.complete(message);
-        replayed += 1;
-      }
-      if (wanted) break;
-    }
+    replayed += await replayRecords(sources, queue, wanted, targets);
   }
   for (const [, queue] of await ownQueues(sources)) {
     const letters = await queue.deadLetters();
@@ -96,6 +92,64 @@ export async function replayDeadLetters(
   }
 
   return replayed;
+}
+
+/**
+ * Replays the records of one bound dead-letter queue, each event once however many copies it
+ * has. Records not chosen stay in flight until the end, so that each is received only once.
+ */
+async function replayRecords(
+  sources: DeadLetterSources,
+  queue: LocalQueue<unknown>,
+  wanted: ReadonlySet<string> | undefined,
+  targets: ReplayTargets,
+): Promise<number> {
+  const chosen = wanted ? await eventsNamed(queue, wanted) : undefined;
+  const replayed = new Set<string>();
+  const held: ReceivedMessage<unknown>[] = [];
+  try {
+    for (;;) {
+      const batch = await queue.receive({ maxMessages: 100, visibilityTimeoutSeconds: 300 });
+      if (batch.length === 0) break;
+      for (const message of batch) {
+        const key = recordKey(message);
+        if (chosen && !chosen.has(key)) {
+          held.push(message);
+          continue;
+        }
+        if (!replayed.has(key)) await putBack(sources, message.body as DeadLetterRecord, targets);
+        replayed.add(key);
+        await queue.complete(message);
+      }
+    }
+  } finally {
+    for (const message of held) await queue.retry(message, { delaySeconds: 0 });
+  }
+
+  return replayed.size;
+}
+
+/** The events, as {@link recordKey}s, of the records whose message or event id is wanted. */
+async function eventsNamed(
+  queue: LocalQueue<unknown>,
+  wanted: ReadonlySet<string>,
+): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for (const message of await queue.browse()) {
+    const record = message.body as Partial<DeadLetterRecord> | undefined;
+    const named = wanted.has(message.messageId) || wanted.has(record?.eventId ?? '');
+    if (named) keys.add(recordKey(message));
+  }
+
+  return keys;
+}
+
+/** One dead-lettered event: the function and event id of a record (its message id if none). */
+function recordKey(message: ReceivedMessage<unknown>): string {
+  const record = message.body as Partial<DeadLetterRecord> | undefined;
+  if (typeof record?.eventId !== 'string') return `message ${message.messageId}`;
+
+  return `${record.function ?? ''} event ${record.eventId}`;
 }
 
 async function putBack(
