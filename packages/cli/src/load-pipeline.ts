@@ -3,10 +3,9 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BucketRef, isCloudportError, isPipeline, type Pipeline, QueueRef } from '@cloudport/core';
 import { quote, UsageError } from './errors.js';
+import { enableTypeScriptModules, requireTypeScript } from './typescript.js';
 
 const TYPESCRIPT_EXTENSIONS = new Set(['.ts', '.mts', '.cts']);
-
-let typescriptEnabled: Promise<void> | undefined;
 
 /** A pipeline and the absolute path of the module it came from. */
 export interface LoadedPipeline {
@@ -18,15 +17,11 @@ export interface LoadedPipeline {
  * Imports a pipeline module (path relative to `cwd`) and returns its default export, or its
  * export named `pipeline`, when that is a pipeline.
  *
- * TypeScript modules (`.ts`, `.mts`, `.cts`) load through tsx's ESM loader, registered once
- * for the process. Registering the loader globally, rather than importing through tsx's
- * isolated `tsImport`, matters: `tsImport` gives the module its own copy of `@cloudport/core`,
- * and a second copy has its own resource resolver and error classes, so handlers could reach
- * no bucket and dead-letter errors would be taken for retries.
- *
- * On Node 20 a TypeScript module that loads as CommonJS (`.cts`, or `.ts` in a package without
- * `"type": "module"`) cannot import `@cloudport/core`, an ES module, through the loader; the
- * error then says to rename it to `.mts` or to mark the package as a module.
+ * TypeScript modules (`.ts`, `.mts`, `.cts`) are compiled by tsx, in the package type Node
+ * gives them: an ES module (`.mts`, or `.ts` in a `"type": "module"` package) is imported with
+ * tsx's ES module hooks, a CommonJS one (`.cts`, or `.ts` in any other package) is required
+ * with its CommonJS hook. Either way the module shares the CLI's copy of `@cloudport/core`
+ * (see `requireTypeScript` for what that takes on Node 20).
  */
 export async function loadPipeline(specifier: string, cwd: string): Promise<LoadedPipeline> {
   const path = resolve(cwd, specifier);
@@ -57,22 +52,19 @@ async function assertFile(specifier: string, path: string): Promise<void> {
 
 async function importModule(specifier: string, path: string): Promise<Record<string, unknown>> {
   const typescript = TYPESCRIPT_EXTENSIONS.has(extname(path));
+  const commonJs = typescript && (await loadsAsCommonJs(path));
   try {
-    if (typescript) await enableTypeScript();
+    if (commonJs) return await requireTypeScript(specifier, path);
+    if (typescript) await enableTypeScriptModules();
     return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
-    if (isCloudportError(error)) throw error;
+    if (isCloudportError(error) || error instanceof UsageError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    const hint = typescript && (await loadsAsCommonJs(path)) ? COMMONJS_HINT : '';
-    throw new UsageError(`cannot load pipeline module ${quote(specifier)}: ${reason}${hint}`, {
+    throw new UsageError(`cannot load pipeline module ${quote(specifier)}: ${reason}`, {
       cause: error,
     });
   }
 }
-
-const COMMONJS_HINT =
-  ' (the module loads as CommonJS, which cannot import the ES module @cloudport/core ' +
-  'through a loader on Node 20: rename it to .mts, or add "type": "module" to its package.json)';
 
 /** True for `.cts`, and for `.ts` outside a package whose package.json says `"type": "module"`. */
 async function loadsAsCommonJs(path: string): Promise<boolean> {
@@ -86,14 +78,6 @@ async function loadsAsCommonJs(path: string): Promise<boolean> {
     if (parent === directory) return true;
     directory = parent;
   }
-}
-
-function enableTypeScript(): Promise<void> {
-  typescriptEnabled ??= import('tsx/esm/api').then(({ register }) => {
-    register();
-  });
-
-  return typescriptEnabled;
 }
 
 function pickPipeline(specifier: string, exports: Record<string, unknown>): Pipeline {
