@@ -102,6 +102,21 @@ describe('S3 event notifications become object events', () => {
     expect(id((r) => (r.eventName = 'ObjectCreated:Copy'))).not.toBe(original);
   });
 
+  it.each([
+    [{}, 's3:acme-csv-etl-uploads:ObjectCreated:Put:0067AF1E2B3C4D5E6F::'],
+    [{ versionId: 'v7' }, 's3:acme-csv-etl-uploads:ObjectCreated:Put:0067AF1E2B3C4D5E6F:v7:'],
+    [{ versionId: null }, 's3:acme-csv-etl-uploads:ObjectCreated:Put:0067AF1E2B3C4D5E6F::'],
+    [{ sequencer: '' }, 's3:acme-csv-etl-uploads:ObjectCreated:Put:2026-02-14T09:31:07.412Z::'],
+  ])(
+    'builds the id of a record with %j from bucket, name, change, version and key',
+    (change, id) => {
+      const input = fixture<Records<S3Rec>>('s3-put-form-encoded');
+      const record = input.Records[0] as S3Rec;
+      Object.assign(record.s3.object, change);
+      expect(eventOf<ObjectEvent>(decode('created', input)[0]).id).toBe(id + record.s3.object.key);
+    },
+  );
+
   it('decodes each record of a multi-record event on its own', () => {
     const units = decode('created', fixture('s3-multiple-records'));
     expect(units).toHaveLength(3);
