@@ -1,4 +1,4 @@
-import { createAwsAdapter, SCHEDULER_INPUT } from '@cloudport/aws';
+import { createAwsAdapter, decodeS3Key, SCHEDULER_INPUT } from '@cloudport/aws';
 import {
   type Decoded,
   isCloudportError,
@@ -233,6 +233,33 @@ describe('S3 event notifications become object events', () => {
   ])('throws INVALID_EVENT for %s as a whole', (_name, input) => {
     expect(() => decode('created', input)).toThrow(/expected an S3 event notification/);
   });
+});
+
+describe('decodeS3Key', () => {
+  const reference = (encoded: string) => decodeURIComponent(encoded.replace(/\+/g, ' '));
+
+  it.each([
+    'plain/key.csv',
+    'incoming/2026+Q1/orders%2Bnorth.csv',
+    'a+b+c',
+    '%41%62%2f%2F',
+    '100%25+done',
+    '%2B%2b+%20',
+    'caf%C3%A9+%E2%82%AC',
+    '%F0%9F%9A%80+launch',
+    'ends-with+',
+    '',
+  ])('decodes %j as decodeURIComponent does after + to space', (encoded) => {
+    expect(decodeS3Key(encoded)).toBe(reference(encoded));
+  });
+
+  it.each(['%', '%4', '%zz', 'a%E0%A4%A', '%C3', '%ED%A0%80'])(
+    'refuses %j as it does',
+    (encoded) => {
+      expect(() => reference(encoded)).toThrow(URIError);
+      expect(() => decodeS3Key(encoded)).toThrow(URIError);
+    },
+  );
 });
 
 describe('SQS batches become message events', () => {
