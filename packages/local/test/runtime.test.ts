@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -109,7 +109,6 @@ describe('local runtime: object events', () => {
     // What a crash between the write and the queueing leaves: the intent, not the event.
     const queued = join(root, 'events', 'csv');
     await rm(queued, { recursive: true, force: true });
-    await mkdir(join(root, 'journal'), { recursive: true });
     const event = { type: 'object.created', id: 'e-1', bucket: 'inbox', key: 'landed.csv' };
     const intent = (id: string, key: string, etag: string) => ({
       id,
@@ -120,20 +119,22 @@ describe('local runtime: object events', () => {
         { function: 'csv', event: { ...event, id, key, time: new Date().toISOString() } },
       ],
     });
-    await writeFile(
-      join(root, 'journal', 'a.json'),
-      JSON.stringify(intent('a', 'landed.csv', info.etag)),
+    const lines = [intent('a', 'landed.csv', info.etag), intent('b', 'never.csv', '"0"')].map(
+      (written) => `${JSON.stringify({ intent: written })}\n`,
     );
-    await writeFile(
-      join(root, 'journal', 'b.json'),
-      JSON.stringify(intent('b', 'never.csv', '"0"')),
-    );
+    // The last line was cut short by the crash: its write never returned.
+    const torn = JSON.stringify({ intent: intent('c', 'landed.csv', info.etag) }).slice(0, 40);
+    await appendFile(join(root, 'journal', 'intents.jsonl'), `${lines.join('')}${torn}`);
 
     runtime = await createLocalRuntime({ pipeline, root, logger: false });
     await runtime.drain();
-
     expect(seen).toEqual(['landed.csv']);
-    expect(await readdir(join(root, 'journal'))).toEqual([]);
+
+    // Queued intents are marked done, so a later start fires nothing again.
+    await runtime.close();
+    runtime = await createLocalRuntime({ pipeline, root, logger: false });
+    await runtime.drain();
+    expect(seen).toEqual(['landed.csv']);
   });
 });
 

@@ -37,8 +37,12 @@ import type {
 export const EVENT_MAX_ATTEMPTS = 3;
 /** Object and schedule events one local invocation takes; each still has its own outcome. */
 const EVENT_BATCH_SIZE = 1;
-/** Invocations of one function running at once on object and schedule events. */
-const EVENT_CONCURRENCY = 4;
+/**
+ * Invocations of one function running at once on object and schedule events. Handlers of
+ * object events spend most of their time in small file calls; this many keep the file system
+ * and both the thread pool and the main thread busy while each waits for its own calls.
+ */
+const EVENT_CONCURRENCY = 16;
 
 /**
  * Creates the embedded runtime for a pipeline: buckets are folders under `root/buckets`,
@@ -176,6 +180,7 @@ class Runtime implements LocalRuntime {
   }
 
   async close(): Promise<void> {
+    await this.journal.close();
     for (const queue of this.eventQueues.values()) await queue.close();
     for (const pending of this.queues.values()) await (await pending).close();
     this.eventQueues.clear();
@@ -412,13 +417,7 @@ class Runtime implements LocalRuntime {
     }
     const outputs = [];
     for (const bucket of this.written) {
-      let objects = 0;
-      let cursor: string | undefined;
-      do {
-        const page = await this.store(bucket).list({ cursor });
-        objects += page.objects.length;
-        cursor = page.cursor;
-      } while (cursor);
+      const objects = await this.fileStore(bucket).countObjects();
       outputs.push({ bucket, path: join(this.root, 'buckets', bucket), objects });
     }
     const deadLetters = (await this.deadLetters()).map((entry) => ({

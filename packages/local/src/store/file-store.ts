@@ -7,7 +7,7 @@ import {
   type PutResult,
   UnsupportedError,
 } from '@cloudport/core';
-import { getObject, headObject, listObjects } from './object-reads.js';
+import { countObjects, getObject, headObject, listObjects } from './object-reads.js';
 import { copyObject, deleteObject, importDropped, putObject } from './object-writes.js';
 import { StoreContext } from './store-context.js';
 import { limitsOf } from './validate.js';
@@ -55,6 +55,12 @@ export interface FileStore extends ObjectStore {
    * run, then removes the dropped file. Call it once the file is completely written.
    */
   importDroppedFile(absPath: string): Promise<PutResult>;
+  /**
+   * Counts the objects whose keys start with `prefix` (all, by default) as `list` would find
+   * them, from the folder tree alone: no object or sidecar is opened, so a count of many
+   * objects costs a directory walk rather than a read of each.
+   */
+  countObjects(prefix?: string): Promise<number>;
 }
 
 /**
@@ -124,5 +130,6 @@ export function createFileStore(options: FileStoreOptions): FileStore {
     },
     importDroppedFile: (absPath) =>
       run(undefined, 'Importing', () => importDropped(context, absPath)),
+    countObjects: (prefix = '') => run(undefined, 'Counting', () => countObjects(context, prefix)),
   };
 }

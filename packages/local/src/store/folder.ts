@@ -61,10 +61,14 @@ export async function prepareFolder(dir: string): Promise<FolderLayout> {
 }
 
 /**
- * Removes `from` and its parents while they are empty, stopping below `root`; S3 has no
- * folders, so none should outlive their last object.
+ * Removes `from` and its parents while they are empty, stopping below `root`, and tells
+ * `removed` of each; S3 has no folders, so none should outlive their last object.
  */
-export async function pruneEmpty(root: string, from: string): Promise<void> {
+export async function pruneEmpty(
+  root: string,
+  from: string,
+  removed: (path: string) => void = () => undefined,
+): Promise<void> {
   const top = resolve(root);
   let current = resolve(from);
   while (current.startsWith(top + sep)) {
@@ -73,6 +77,7 @@ export async function pruneEmpty(root: string, from: string): Promise<void> {
     } catch {
       return;
     }
+    removed(current);
     current = dirname(current);
   }
 }

@@ -1,18 +1,20 @@
 import { createHash } from 'node:crypto';
-import { type BigIntStats, close, fstat, open, read } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { InvalidKeyError } from '@cloudport/core';
+import { closeFd, openFd, readFd, statFd } from './descriptors.js';
 import { DATA_SUFFIX, encodeKey, META_SUFFIX } from './key-path.js';
 import {
   describes,
   identityOf,
   isErrno,
   readSidecar,
+  type Sidecar,
   type VersionRecord,
   writeSidecar,
 } from './sidecar.js';
+import type { SidecarCache } from './sidecar-cache.js';
 
 /** Where one object lives: its folder, data file and sidecar. */
 export interface ObjectPaths {
@@ -30,17 +32,8 @@ export interface OpenObject {
   record: VersionRecord;
 }
 
-const openFile = promisify(open);
-const statFile = promisify(fstat) as (
-  fd: number,
-  options: { bigint: true },
-) => Promise<BigIntStats>;
-const readAt = promisify(read);
 /** Closes a descriptor from {@link openMatched}; a failure to close is of no use to callers. */
-export const closeFile = (fd: number): Promise<void> =>
-  new Promise((done) => {
-    close(fd, () => done());
-  });
+export const closeFile = closeFd;
 
 /** The files of a key below a bucket folder; the encoding never leaves the folder. */
 export function objectPaths(dir: string, key: string, fold: boolean): ObjectPaths {
@@ -60,15 +53,34 @@ export function objectPaths(dir: string, key: string, fold: boolean): ObjectPath
 
 async function openIfExists(path: string): Promise<number | undefined> {
   try {
-    return await openFile(path, 'r');
+    return await openFd(path, 'r');
   } catch (error) {
     if (isErrno(error, 'ENOENT', 'ENOTDIR', 'EISDIR')) return undefined;
     throw error;
   }
 }
 
+/** The record describing the data file behind `stats`: from memory if cached, else from disk. */
+async function recordOf(
+  paths: ObjectPaths,
+  stats: BigIntStats,
+  sidecars: SidecarCache,
+): Promise<VersionRecord | undefined> {
+  const cached = sidecars.get(paths.meta);
+  const known = cached?.versions.find((version) => describes(version, stats));
+  if (known !== undefined) return known;
+  const sidecar = await readSidecar(paths.meta);
+  if (sidecar === undefined) {
+    sidecars.delete(paths.meta);
+    return undefined;
+  }
+  sidecars.set(paths.meta, sidecar);
+
+  return sidecar.versions.find((version) => describes(version, stats));
+}
+
 /**
- * Opens the data file, then reads the sidecar record describing that very file (the open
+ * Opens the data file, then finds the sidecar record describing that very file (the open
  * descriptor pins its bytes). Returns undefined when there is no data file, and null when no
  * record matches after `attempts` tries: a write replaced both files in between every time,
  * or the data file was changed by hand.
@@ -76,15 +88,15 @@ async function openIfExists(path: string): Promise<number | undefined> {
 export async function openMatched(
   paths: ObjectPaths,
   attempts: number,
+  sidecars: SidecarCache,
 ): Promise<OpenObject | undefined | null> {
   for (let attempt = 0; attempt < attempts; attempt++) {
     if (attempt > 0) await sleep(attempt);
     const fd = await openIfExists(paths.data);
     if (fd === undefined) return undefined;
     try {
-      const stats = await statFile(fd, { bigint: true });
-      const sidecar = await readSidecar(paths.meta);
-      const record = sidecar?.versions.find((version) => describes(version, stats));
+      const stats = await statFd(fd, { bigint: true });
+      const record = await recordOf(paths, stats, sidecars);
       if (record !== undefined) return { fd, record };
     } catch (error) {
       await closeFile(fd);
@@ -101,7 +113,7 @@ async function hashFile(fd: number): Promise<string> {
   const buffer = Buffer.allocUnsafe(1024 * 1024);
   let position = 0;
   while (true) {
-    const { bytesRead } = await readAt(fd, buffer, 0, buffer.byteLength, position);
+    const { bytesRead } = await readFd(fd, buffer, 0, buffer.byteLength, position);
     if (bytesRead === 0) break;
     hash.update(buffer.subarray(0, bytesRead));
     position += bytesRead;
@@ -119,15 +131,19 @@ export async function adoptObject(
   key: string,
   paths: ObjectPaths,
   staging: string,
-  sync: boolean,
+  options: { sync: boolean; sidecars: SidecarCache },
 ): Promise<OpenObject | undefined> {
+  const { sync, sidecars } = options;
   const fd = await openIfExists(paths.data);
   if (fd === undefined) return undefined;
   try {
-    const stats = await statFile(fd, { bigint: true });
+    const stats = await statFd(fd, { bigint: true });
     const sidecar = await readSidecar(paths.meta);
     const known = sidecar?.versions.find((version) => describes(version, stats));
-    if (known !== undefined) return { fd, record: known };
+    if (known !== undefined) {
+      sidecars.set(paths.meta, sidecar as Sidecar);
+      return { fd, record: known };
+    }
 
     const newest = sidecar?.versions[0];
     const record: VersionRecord = {
@@ -137,7 +153,10 @@ export async function adoptObject(
       contentType: newest?.contentType,
       metadata: newest?.metadata ?? {},
     };
-    await writeSidecar(paths.meta, { key, versions: [record] }, staging, sync);
+    const adopted = { key, versions: [record] };
+    sidecars.delete(paths.meta);
+    await writeSidecar(paths.meta, adopted, staging, { sync });
+    sidecars.set(paths.meta, adopted);
 
     return { fd, record };
   } catch (error) {

@@ -101,3 +101,17 @@ export async function listObjects(context: StoreContext, options: ListOptions): 
     cursor: keys.length > limit && last !== undefined ? toCursor(last) : undefined,
   };
 }
+
+/** Counts the objects under a prefix from the folder tree alone, opening no object. */
+export async function countObjects(context: StoreContext, prefix: string): Promise<number> {
+  if (typeof prefix !== 'string') {
+    throw new InvalidConfigError(`The count prefix must be a string, not ${typeof prefix}.`, {
+      provider: 'local',
+    });
+  }
+  const { fold } = await context.ready();
+  let count = 0;
+  for await (const _key of walkKeys({ root: context.dir, fold, prefix })) count += 1;
+
+  return count;
+}

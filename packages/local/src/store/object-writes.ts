@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { link, lstat, mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { InvalidConfigError, type PutData, type PutOptions, type PutResult } from '@cloudport/core';
+import { removeFile, renamePath } from './descriptors.js';
 import { contentTypeOf, droppedKey } from './dropped-file.js';
-import { pruneEmpty, syncDirectory } from './folder.js';
+import { syncDirectory } from './folder.js';
 import type { ObjectPaths } from './object-files.js';
 import { getObject, READ_CHUNK_BYTES } from './object-reads.js';
 import { type ChunkSource, toChunkSource } from './put-data.js';
@@ -69,16 +70,28 @@ async function makeParents(context: StoreContext, key: string, parent: string): 
   }
 }
 
-async function placeSidecar(context: StoreContext, paths: ObjectPaths, sidecar: Sidecar) {
+async function placeSidecar(
+  context: StoreContext,
+  paths: ObjectPaths,
+  sidecar: Sidecar,
+  fresh: boolean,
+): Promise<void> {
   const { staging } = await context.ready();
   for (let attempt = 1; ; attempt++) {
     try {
-      await makeParents(context, sidecar.key, paths.parent);
-      await writeSidecar(paths.meta, sidecar, staging, context.sync);
+      if (attempt > 1 || !context.knowsFolder(paths.parent)) {
+        await makeParents(context, sidecar.key, paths.parent);
+        context.rememberFolder(paths.parent);
+      }
+      await writeSidecar(paths.meta, sidecar, staging, { sync: context.sync, fresh });
+      context.sidecars.set(paths.meta, sidecar);
       return;
     } catch (error) {
-      // A delete of the last object in that folder may have pruned it just now.
-      if (!isErrno(error, 'ENOENT') || attempt === 3) throw error;
+      context.sidecars.delete(paths.meta);
+      // A delete of the last object in that folder may have pruned it just now, or someone
+      // removed it by hand; either way it is made again.
+      context.forgetFolder(paths.parent);
+      if (!isErrno(error, 'ENOENT', 'ENOTDIR') || attempt === 3) throw error;
     }
   }
 }
@@ -106,12 +119,18 @@ async function commit(
   await context.notify({ type: 'created', info: toInfo(key, record) });
 
   // The sidecar keeps the current version's record beside the new one, so readers that
-  // opened the old data file still find its metadata until the rename below lands.
-  await placeSidecar(context, paths, { key, versions: current ? [record, current] : [record] });
+  // opened the old data file still find its metadata until the rename below lands. A key
+  // without a data file has no readers to protect, so its sidecar is written in place.
+  const versions = current ? [record, current] : [record];
+  await placeSidecar(context, paths, { key, versions }, current === undefined);
   try {
     // link() fails with EEXIST if the key appeared meanwhile, making create-only atomic.
-    if (options.createOnly) await link(staged, paths.data);
-    else await rename(staged, paths.data);
+    if (options.createOnly) {
+      await link(staged, paths.data);
+      await removeFile(staged).catch(() => undefined);
+    } else {
+      await renamePath(staged, paths.data);
+    }
   } catch (error) {
     if (options.createOnly && isErrno(error, 'EEXIST')) {
       throw context.conflict(key, 'another writer created it first; pick another key.');
@@ -157,9 +176,9 @@ async function write(
     );
   } catch (error) {
     source.discard();
+    // A committed write renamed the staged file away; a failed one leaves it to remove.
+    await removeFile(staged).catch(() => undefined);
     throw error;
-  } finally {
-    await rm(staged, { force: true });
   }
 }
 
@@ -171,10 +190,10 @@ export async function putObject(
   options: PutOptions,
 ): Promise<PutResult> {
   context.checkKey(key);
-  checkPutOptions(key, options, context.limits);
+  const checked = checkPutOptions(key, options, context.limits);
   options.signal?.throwIfAborted();
 
-  return write(context, key, toChunkSource(key, data, options.signal), options);
+  return write(context, key, toChunkSource(key, data, options.signal), checked);
 }
 
 /** Deletes an object; a missing one is fine and records no change. */
@@ -185,11 +204,12 @@ export async function deleteObject(context: StoreContext, key: string): Promise<
     const present = await lstat(paths.data).catch(() => undefined);
     if (present === undefined) return;
     await context.notify({ type: 'deleted', key });
+    context.sidecars.delete(paths.meta);
     // The data file goes first: a crash in between leaves an orphan sidecar, never an object
     // that comes back with its metadata lost.
-    await rm(paths.data, { force: true });
-    await rm(paths.meta, { force: true });
-    await pruneEmpty(context.dir, paths.parent);
+    await removeFile(paths.data);
+    await removeFile(paths.meta);
+    await context.prune(paths.parent);
   });
 }
 
@@ -211,10 +231,10 @@ export async function copyObject(
     metadata: options.metadata ?? info.metadata,
   };
   try {
-    checkPutOptions(targetKey, target, context.limits);
+    const checked = checkPutOptions(targetKey, target, context.limits);
     const source = { chunks: body, owned: true, discard: () => body.destroy() };
 
-    return await write(context, targetKey, source, target);
+    return await write(context, targetKey, source, checked);
   } finally {
     body.destroy();
   }
@@ -251,8 +271,8 @@ export async function importDropped(context: StoreContext, absPath: string): Pro
   } finally {
     body.destroy();
   }
-  await rm(absPath, { force: true });
-  await pruneEmpty(context.dir, dirname(absPath));
+  await removeFile(absPath);
+  await context.prune(dirname(absPath));
 
   return result;
 }

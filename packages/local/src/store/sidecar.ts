@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
-import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ObjectInfo } from '@cloudport/core';
+import {
+  closeFd,
+  openFd,
+  readSmallFile,
+  removeFile,
+  renamePath,
+  syncFd,
+  writeAll,
+} from './descriptors.js';
 
 /**
  * One version of an object as its sidecar records it. The identity fields (inode, size and
@@ -36,17 +45,17 @@ export function isErrno(error: unknown, ...codes: string[]): boolean {
 }
 
 /**
- * Creates a new file for writing, failing if it exists; recreates the staging folder first
- * when someone removed it while the store was running.
+ * Creates a new file for writing and resolves to its descriptor, failing if it exists;
+ * recreates the staging folder first when someone removed it while the store was running.
  */
-export async function createExclusive(path: string): Promise<FileHandle> {
+export async function createExclusive(path: string): Promise<number> {
   try {
-    return await open(path, 'wx');
+    return await openFd(path, 'wx');
   } catch (error) {
     if (!isErrno(error, 'ENOENT')) throw error;
     await mkdir(dirname(path), { recursive: true });
 
-    return open(path, 'wx');
+    return openFd(path, 'wx');
   }
 }
 
@@ -97,15 +106,17 @@ function isRecord(value: unknown): value is VersionRecord {
  * data file with no matching record.
  */
 export async function readSidecar(path: string): Promise<Sidecar | undefined> {
-  let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    return await readSmallFile(path, parseSidecar);
   } catch (error) {
     if (isErrno(error, 'ENOENT', 'ENOTDIR')) return undefined;
     throw error;
   }
+}
+
+function parseSidecar(bytes: Buffer): Sidecar | undefined {
   try {
-    const parsed = JSON.parse(text) as Sidecar;
+    const parsed = JSON.parse(bytes.toString('utf8')) as Sidecar;
     const versions = Array.isArray(parsed.versions) ? parsed.versions.filter(isRecord) : [];
 
     return { key: String(parsed.key), versions };
@@ -114,28 +125,55 @@ export async function readSidecar(path: string): Promise<Sidecar | undefined> {
   }
 }
 
+/** Writes a whole new file through a descriptor that `create` opens. */
+async function writeNew(create: () => Promise<number>, bytes: Buffer, sync: boolean) {
+  const fd = await create();
+  try {
+    await writeAll(fd, [bytes], 0);
+    if (sync) await syncFd(fd);
+  } finally {
+    await closeFd(fd);
+  }
+}
+
 /**
  * Replaces a sidecar atomically: the JSON goes to a staging file first and is then renamed
  * over the old one, so readers see either the old or the new sidecar, never a mix.
+ *
+ * With `fresh` (the key has no data file, so no reader can look for its sidecar yet) the
+ * sidecar is created in place instead, saving the rename; if a sidecar is already there (one
+ * left behind by a crash), it is replaced atomically as usual. A failed write in place removes
+ * its partial file.
  */
 export async function writeSidecar(
   path: string,
   sidecar: Sidecar,
   stagingDir: string,
-  sync: boolean,
+  options: { sync: boolean; fresh?: boolean },
 ): Promise<void> {
-  const staged = join(stagingDir, `${randomUUID()}.meta`);
-  const handle = await createExclusive(staged);
-  try {
-    await handle.writeFile(`${JSON.stringify(sidecar, null, 2)}\n`, 'utf8');
-    if (sync) await handle.sync();
-  } finally {
-    await handle.close();
+  const bytes = Buffer.from(`${JSON.stringify(sidecar, null, 2)}\n`, 'utf8');
+  if (options.fresh) {
+    let created = false;
+    const create = async () => {
+      const fd = await openFd(path, 'wx');
+      created = true;
+      return fd;
+    };
+    try {
+      await writeNew(create, bytes, options.sync);
+      return;
+    } catch (error) {
+      if (created) await removeFile(path);
+      if (!isErrno(error, 'EEXIST')) throw error;
+    }
   }
+
+  const staged = join(stagingDir, `${randomUUID()}.meta`);
   try {
-    await rename(staged, path);
+    await writeNew(() => createExclusive(staged), bytes, options.sync);
+    await renamePath(staged, path);
   } catch (error) {
-    await rm(staged, { force: true });
+    await removeFile(staged);
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
-import { type FileHandle, rm } from 'node:fs/promises';
+import { closeFd, removeFile, statFd, syncFd, writeAll } from './descriptors.js';
 import type { ChunkSource } from './put-data.js';
 import { createExclusive } from './sidecar.js';
 
@@ -27,32 +27,6 @@ const BATCH_BYTES = 1024 * 1024;
 // Most buffers one writev call takes on common platforms (IOV_MAX).
 const BATCH_BUFFERS = 1024;
 
-async function writeAll(handle: FileHandle, buffers: Uint8Array[], position: number) {
-  let pending = buffers;
-  let offset = position;
-  while (pending.length > 0) {
-    const { bytesWritten } = await handle.writev(pending, offset);
-    if (bytesWritten === 0) {
-      throw Object.assign(new Error('the filesystem took no bytes'), {
-        code: 'EIO',
-        syscall: 'writev',
-      });
-    }
-    offset += bytesWritten;
-    let skip = bytesWritten;
-    const rest: Uint8Array[] = [];
-    for (const buffer of pending) {
-      if (skip >= buffer.byteLength) {
-        skip -= buffer.byteLength;
-      } else {
-        rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
-        skip = 0;
-      }
-    }
-    pending = rest;
-  }
-}
-
 /**
  * Streams a chunk source into a new file while hashing it (SHA-256, the ETag). At most one
  * batch is being written while the next is read and hashed, so memory stays bounded by about
@@ -63,7 +37,7 @@ export async function stageWrite(
   source: ChunkSource,
   options: StageOptions,
 ): Promise<StagedFile> {
-  const handle = await createExclusive(path);
+  const fd = await createExclusive(path);
   const hash = createHash('sha256');
   let size = 0;
   let position = 0;
@@ -74,7 +48,7 @@ export async function stageWrite(
   const flush = async (): Promise<void> => {
     await inFlight;
     if (batch.length === 0) return;
-    const write = writeAll(handle, batch, position);
+    const write = writeAll(fd, batch, position);
     // Marked handled now; the failure still surfaces at the next await of inFlight.
     write.catch(() => undefined);
     inFlight = write;
@@ -98,15 +72,15 @@ export async function stageWrite(
     options.signal?.throwIfAborted();
     await flush();
     await inFlight;
-    if (options.sync) await handle.sync();
-    const stats = await handle.stat({ bigint: true });
-    await handle.close();
+    if (options.sync) await syncFd(fd);
+    const stats = await statFd(fd, { bigint: true });
+    await closeFd(fd);
 
     return { etag: `"${hash.digest('hex')}"`, size, stats };
   } catch (error) {
     await inFlight?.catch(() => undefined);
-    await handle.close().catch(() => undefined);
-    await rm(path, { force: true });
+    await closeFd(fd);
+    await removeFile(path);
     throw error;
   }
 }

@@ -6,7 +6,7 @@ import {
   ProviderError,
 } from '@cloudport/core';
 import type { FileStoreHooks, StoreChange } from './file-store.js';
-import { type FolderLayout, prepareFolder } from './folder.js';
+import { type FolderLayout, prepareFolder, pruneEmpty } from './folder.js';
 import { withKeyLock } from './key-lock.js';
 import { assertKey } from './key-path.js';
 import {
@@ -17,10 +17,13 @@ import {
   objectPaths,
   openMatched,
 } from './object-files.js';
+import { SidecarCache } from './sidecar-cache.js';
 import type { EnforcedLimits } from './validate.js';
 
 // A reader retries this often when writes replace an object faster than it can open it.
 const READ_ATTEMPTS = 4;
+// Folders remembered as existing, at most; past that the memory starts again empty.
+const KNOWN_FOLDERS = 10_000;
 // Errors thrown by hooks reach the caller as they are, never wrapped as filesystem failures.
 const hookErrors = new WeakSet<object>();
 
@@ -34,8 +37,11 @@ export class StoreContext {
   readonly bucket: string;
   readonly limits: EnforcedLimits;
   readonly sync: boolean;
+  /** Sidecars written or read lately; see {@link SidecarCache} for when they are used. */
+  readonly sidecars = new SidecarCache();
   readonly #hooks: FileStoreHooks;
   #layout: Promise<FolderLayout> | undefined;
+  readonly #folders = new Set<string>();
 
   constructor(
     dir: string,
@@ -64,6 +70,29 @@ export class StoreContext {
     return this.#layout;
   }
 
+  /**
+   * True when this store made or saw the folder, so that a write into it needs no mkdir call.
+   * A folder removed behind the store's back fails that write's first file call with ENOENT;
+   * the writer then forgets it and makes it again.
+   */
+  knowsFolder(path: string): boolean {
+    return this.#folders.has(path);
+  }
+
+  rememberFolder(path: string): void {
+    if (this.#folders.size >= KNOWN_FOLDERS) this.#folders.clear();
+    this.#folders.add(path);
+  }
+
+  forgetFolder(path: string): void {
+    this.#folders.delete(path);
+  }
+
+  /** Removes `from` and its parents while they are empty, and forgets them as folders. */
+  prune(from: string): Promise<void> {
+    return pruneEmpty(this.dir, from, (path) => this.forgetFolder(path));
+  }
+
   /** Where the key's files live in this folder. */
   async paths(key: string): Promise<ObjectPaths> {
     return objectPaths(this.dir, key, (await this.ready()).fold);
@@ -71,7 +100,7 @@ export class StoreContext {
 
   /** Throws `INVALID_KEY` for a key no provider accepts or that breaks the profile's limit. */
   checkKey(key: string): void {
-    assertKey(key, this.limits.maxKeyBytes);
+    assertKey(key, this.limits.maxKeyBytes, this.limits.profile);
   }
 
   /** Runs `task` alone among the tasks on the same key, across instances on this folder. */
@@ -84,13 +113,15 @@ export class StoreContext {
    * A data file no record describes (edited by hand) is adopted under the key's lock.
    */
   async open(key: string, paths: ObjectPaths, holdsLock: boolean) {
-    const found = await openMatched(paths, READ_ATTEMPTS);
+    const found = await openMatched(paths, READ_ATTEMPTS, this.sidecars);
     if (found !== null) return found;
 
     const { staging } = await this.ready();
     const adopt = async (): Promise<OpenObject | undefined> => {
-      const again = await openMatched(paths, 1);
-      return again !== null ? again : adoptObject(key, paths, staging, this.sync);
+      const again = await openMatched(paths, 1, this.sidecars);
+      if (again !== null) return again;
+
+      return adoptObject(key, paths, staging, { sync: this.sync, sidecars: this.sidecars });
     };
 
     return holdsLock ? adopt() : this.locked(key, adopt);
