@@ -1,24 +1,28 @@
 import assert from 'node:assert/strict';
 import {
-  bucket,
   type CapabilityDeclaration,
   type DeadLetterRecord,
-  deadLetter,
-  definePipeline,
+  FEATURES,
   type FeatureId,
-  type MessageEvent,
-  type NeutralEvent,
-  type ObjectEvent,
-  onHttp,
-  onMessage,
-  onObjectCreated,
-  onObjectDeleted,
-  onSchedule,
   type Pipeline,
-  queue,
   supports,
 } from '@cloudport/core';
+import {
+  defineHttpAndMalformed,
+  defineObjectCases,
+  defineQueueCases,
+  defineScheduleCases,
+  type WithHarness,
+} from './adapter-cases.js';
+import {
+  conformancePipeline,
+  HANDLER_PROBES,
+  type ProbeResults,
+  type Seen,
+} from './adapter-pipeline.js';
 import type { TestRunner } from './runner.js';
+
+export { conformancePipeline } from './adapter-pipeline.js';
 
 /** Facts of an object event, from which a harness builds the platform's own event. */
 export interface ObjectFact {
@@ -42,6 +46,19 @@ export interface MessageFact {
 /** How the platform treats a unit after the invocation: acknowledged, or failed and redelivered. */
 export type PlatformOutcome = 'acknowledged' | 'failed';
 
+/** Where an object event whose handler always fails ended once its retries ran out. */
+export interface ExhaustedObjectEvent {
+  /** The platform outcome of each delivery, first to last. */
+  outcomes: PlatformOutcome[];
+  /** Dead letters that hold the event now (bound queue or the runtime's own), with reasons. */
+  deadLetters: Array<{ key: string; reason: string }>;
+  /**
+   * Where the platform itself sets the event aside after a last failed delivery, when the
+   * adapter leaves that to it (a Lambda on-failure destination, Event Grid dead-lettering).
+   */
+  platform?: string;
+}
+
 /**
  * What an adapter provides to be tested: it builds platform inputs from facts, runs them
  * through the adapter's real entry point, and reads the platform result back.
@@ -59,6 +76,12 @@ export interface AdapterHarness<Input = unknown, Output = unknown> {
   http(functionName: string, request: Request): Promise<Response>;
   /** Records the bound dead-letter queue received. */
   deadLetters(queue: string): Promise<DeadLetterRecord[]>;
+  /**
+   * Delivers an object event (through `functionName`, whose handler always fails) the way the
+   * platform does until its retries run out, and says where the event ended. Required when
+   * the adapter declares object triggers.
+   */
+  exhaustObjectRetries?(functionName: string, fact: ObjectFact): Promise<ExhaustedObjectEvent>;
   close?(): Promise<void>;
 }
 
@@ -70,70 +93,19 @@ export interface AdapterConformanceOptions {
   createHarness(pipeline: Pipeline): Promise<AdapterHarness<unknown, unknown>>;
 }
 
-/** The events the suite's handlers saw, by function name. */
-type Seen = Map<string, NeutralEvent[]>;
-
-/** Builds the pipeline the adapter suite runs: every trigger kind, every outcome. */
-export function conformancePipeline(seen: Seen): Pipeline {
-  const input = bucket('conf-in');
-  const jobs = queue<{ action: 'ok' | 'retry' | 'dead'; n?: number }>('conf-jobs');
-  const texts = queue('conf-text', { body: 'text' });
-  const bytes = queue('conf-bytes', { body: 'bytes' });
-  const dead = queue<DeadLetterRecord>('conf-dead');
-  const record = (fn: string, event: NeutralEvent) => {
-    seen.set(fn, [...(seen.get(fn) ?? []), event]);
-  };
-  const act = (fn: string, event: NeutralEvent, action: string) => {
-    record(fn, event);
-    if (action.includes('retry')) throw new Error(`asked to fail ${event.id}`);
-    if (action.includes('dead')) deadLetter(`asked to dead-letter ${event.id}`);
-  };
-
-  return definePipeline('conformance', {
-    created: {
-      trigger: onObjectCreated(input, { prefix: 'in/' }),
-      deadLetter: dead,
-      handler: (event) => act('created', event, event.key),
-    },
-    deleted: {
-      trigger: onObjectDeleted(input),
-      handler: (event) => record('deleted', event),
-    },
-    jobs: {
-      trigger: onMessage(jobs, { batchSize: 10, concurrency: 1 }),
-      deadLetter: dead,
-      handler: (message) => act('jobs', message, message.body.action),
-    },
-    texts: {
-      trigger: onMessage(texts),
-      handler: (message) => act('texts', message, message.body),
-    },
-    bytes: {
-      trigger: onMessage(bytes),
-      handler: (message) => record('bytes', message),
-    },
-    web: {
-      trigger: onHttp('POST', '/echo'),
-      handler: async (request) => {
-        const body = new Uint8Array(await request.arrayBuffer()).reverse();
-        const headers = new Headers({ 'content-type': 'application/octet-stream' });
-        headers.set('x-conf-query', new URL(request.url).searchParams.get('q') ?? '');
-        headers.append('set-cookie', 'a=1; Path=/');
-        headers.append('set-cookie', 'b=2; Path=/');
-        return new Response(body, { status: 201, headers });
-      },
-    },
-    tick: {
-      trigger: onSchedule('0 2 * * *'),
-      handler: (event) => record('tick', event),
-    },
-  });
-}
+const TRIGGER_FUNCTIONS: Partial<Record<FeatureId, string>> = {
+  'trigger.object-created': 'created',
+  'trigger.object-deleted': 'deleted',
+  'trigger.queue': 'jobs',
+  'trigger.http': 'web',
+  'trigger.schedule': 'tick',
+};
 
 /**
  * The adapter conformance suite: decoding of every trigger, every outcome, invalid input,
- * an HTTP round trip, and the capability declaration held to account. Assertions use
- * `node:assert/strict`, so any runner works.
+ * an HTTP round trip, and the capability declaration held to account: every feature of
+ * core's list declared, and features declared `no` refused with UNSUPPORTED where the suite
+ * can reach them. Assertions use `node:assert/strict`, so any runner works.
  *
  * @example
  * adapterConformance({ describe, it }, {
@@ -142,220 +114,124 @@ export function conformancePipeline(seen: Seen): Pipeline {
  */
 export function adapterConformance(runner: TestRunner, options: AdapterConformanceOptions): void {
   const { describe, it } = runner;
-  const can = (feature: FeatureId) => supports(options.capabilities, feature);
-  const setup = async () => {
+  const { capabilities } = options;
+  const can = (feature: FeatureId) => supports(capabilities, feature);
+  const withHarness: WithHarness = (fn) => async () => {
     const seen: Seen = new Map();
-    const harness = await options.createHarness(conformancePipeline(seen));
-    return { seen, harness };
-  };
-  const withHarness = (fn: (s: Awaited<ReturnType<typeof setup>>) => Promise<void>) => async () => {
-    const state = await setup();
+    const probes: ProbeResults = new Map();
+    const pipeline = conformancePipeline(seen, { capabilities, probes });
+    const harness = await options.createHarness(pipeline);
     try {
-      await fn(state);
+      await fn({ seen, probes, harness });
     } finally {
-      await state.harness.close?.();
+      await harness.close?.();
     }
   };
 
   describe(`${options.name}: adapter conformance`, () => {
-    it('declares every feature', () => {
-      for (const [feature, support] of Object.entries(options.capabilities.features)) {
+    it('declares every feature of the capability list, with a note unless fully supported', () => {
+      const declared = capabilities.features as Partial<CapabilityDeclaration['features']>;
+      const missing = FEATURES.filter((feature) => declared[feature.id] === undefined);
+      assert.deepEqual(
+        missing.map((feature) => feature.id),
+        [],
+        'features the declaration leaves out',
+      );
+      for (const [feature, support] of Object.entries(capabilities.features)) {
         assert.ok(['yes', 'partial', 'no'].includes(support.support), feature);
         if (support.support !== 'yes') assert.ok(support.note, `${feature} needs a note`);
       }
     });
 
-    if (can('trigger.object-created')) {
-      it(
-        'decodes an object-created event with logical bucket, key, size and a stable id',
-        withHarness(async ({ seen, harness }) => {
-          const key = 'in/ünï cødé+plus %25 🚀.csv';
-          const input = harness.objectInput({ type: 'created', bucket: 'conf-in', key, size: 42 });
-          const outcome = await harness.run('created', input);
-          assert.deepEqual(harness.outcomes(input, outcome), ['acknowledged']);
-          await harness.run('created', input);
-          const [first, again] = seen.get('created') ?? [];
-          assert.equal(first?.type, 'object.created');
-          const event = first as ObjectEvent;
-          assert.equal(event.bucket, 'conf-in');
-          assert.equal(event.key, key);
-          assert.equal(event.size, 42);
-          assert.ok(event.raw !== undefined, 'raw is kept');
-          assert.equal(again?.id, event.id, 'a redelivered event keeps its id');
-        }),
-      );
-
-      it(
-        'fails an object event whose handler throws, so the platform retries it',
-        withHarness(async ({ harness }) => {
-          const input = harness.objectInput({
-            type: 'created',
-            bucket: 'conf-in',
-            key: 'in/retry',
-          });
-          assert.deepEqual(harness.outcomes(input, await harness.run('created', input)), [
-            'failed',
-          ]);
-        }),
-      );
-
-      it(
-        'forwards a dead-lettered object event to the bound queue with its reason',
-        withHarness(async ({ harness }) => {
-          const input = harness.objectInput({ type: 'created', bucket: 'conf-in', key: 'in/dead' });
-          const output = await harness.run('created', input);
-          assert.deepEqual(harness.outcomes(input, output), ['acknowledged']);
-          const [record] = await harness.deadLetters('conf-dead');
-          assert.match(record?.reason ?? '', /asked to dead-letter/);
-          assert.equal(record?.function, 'created');
-          assert.equal((record?.event as ObjectEvent | undefined)?.key, 'in/dead');
-        }),
-      );
-    }
-
-    if (can('trigger.object-deleted')) {
-      it(
-        'decodes an object-deleted event without size or etag',
-        withHarness(async ({ seen, harness }) => {
-          const input = harness.objectInput({
-            type: 'deleted',
-            bucket: 'conf-in',
-            key: 'gone/a b',
-          });
-          assert.deepEqual(harness.outcomes(input, await harness.run('deleted', input)), [
-            'acknowledged',
-          ]);
-          const event = seen.get('deleted')?.[0] as ObjectEvent;
-          assert.equal(event.type, 'object.deleted');
-          assert.equal(event.key, 'gone/a b');
-          assert.equal(event.size, undefined);
-        }),
-      );
-    }
-
-    if (can('trigger.queue')) queueCases(runner, can, withHarness);
-
-    if (can('trigger.schedule')) {
-      it(
-        'decodes a schedule firing with its time',
-        withHarness(async ({ seen, harness }) => {
-          const input = harness.scheduleInput('2026-03-01T02:00:00.000Z');
-          assert.deepEqual(harness.outcomes(input, await harness.run('tick', input)), [
-            'acknowledged',
-          ]);
-          const event = seen.get('tick')?.[0];
-          assert.equal(event?.type, 'schedule');
-          assert.equal(Date.parse(event?.time ?? ''), Date.parse('2026-03-01T02:00:00.000Z'));
-        }),
-      );
-    }
-
-    if (can('trigger.http')) {
-      it(
-        'round-trips HTTP: binary body, query, status, headers and several cookies',
-        withHarness(async ({ harness }) => {
-          const body = new Uint8Array([0, 1, 2, 250, 255]);
-          const request = new Request('http://fn.test/echo?q=hello%20world', {
-            method: 'POST',
-            body,
-            headers: { 'content-type': 'application/octet-stream' },
-          });
-          const response = await harness.http('web', request);
-          assert.equal(response.status, 201);
-          assert.equal(response.headers.get('x-conf-query'), 'hello world');
-          assert.deepEqual(response.headers.getSetCookie(), ['a=1; Path=/', 'b=2; Path=/']);
-          assert.deepEqual(new Uint8Array(await response.arrayBuffer()), body.slice().reverse());
-        }),
-      );
-    }
-
-    for (const kind of ['object', 'queue', 'schedule'] as const) {
-      const fn = { object: 'created', queue: 'jobs', schedule: 'tick' }[kind];
-      it(
-        `rejects malformed ${kind} input without running the handler`,
-        withHarness(async ({ seen, harness }) => {
-          let acknowledged = 0;
-          for (const input of harness.malformedInputs(kind)) {
-            const output = await harness.run(fn, input);
-            for (const outcome of harness.outcomes(input, output)) {
-              if (outcome === 'acknowledged') acknowledged += 1;
-            }
-          }
-          // Acknowledged only when set aside in the bound dead-letter queue as INVALID_EVENT.
-          const invalid = kind === 'schedule' ? [] : await harness.deadLetters('conf-dead');
-          assert.equal(invalid.filter((r) => r.code === 'INVALID_EVENT').length, acknowledged);
-          assert.equal(seen.get(fn)?.length ?? 0, 0);
-        }),
-      );
-    }
+    if (can('trigger.object-created')) defineObjectCases(runner, can, withHarness);
+    if (can('trigger.queue')) defineQueueCases(runner, can, withHarness);
+    if (can('trigger.schedule')) defineScheduleCases(runner, can, withHarness);
+    defineHttpAndMalformed(runner, can, withHarness);
+    defineDeclaredNo(runner, options, withHarness);
   });
 }
 
-function queueCases(
+/** Features declared `no` that the suite can reach raise UNSUPPORTED. */
+function defineDeclaredNo(
   runner: TestRunner,
-  can: (feature: FeatureId) => boolean,
-  withHarness: (
-    fn: (s: { seen: Seen; harness: AdapterHarness }) => Promise<void>,
-  ) => () => Promise<void>,
+  options: AdapterConformanceOptions,
+  withHarness: WithHarness,
 ): void {
   const { it } = runner;
-  it(
-    'decodes json, text and bytes bodies with attributes and the delivery count',
-    withHarness(async ({ seen, harness }) => {
-      const jobs = harness.messageInput('conf-jobs', [
-        { messageId: 'm-1', body: { action: 'ok', n: 1 }, attributes: { tenant: 'a b' } },
-      ]);
-      await harness.run('jobs', jobs);
-      const texts = harness.messageInput('conf-text', [{ messageId: 't-1', body: 'ok 42' }]);
-      await harness.run('texts', texts);
-      const raw = new Uint8Array([0, 255, 10, 13, 128]);
-      await harness.run(
-        'bytes',
-        harness.messageInput('conf-bytes', [{ messageId: 'b-1', body: raw }]),
+  const no = (feature: FeatureId) => !supports(options.capabilities, feature);
+  const refuses = async (
+    pipeline: Pipeline,
+    use: (harness: AdapterHarness) => Promise<unknown>,
+  ) => {
+    let harness: AdapterHarness | undefined;
+    try {
+      harness = await options.createHarness(pipeline);
+    } catch (error) {
+      assert.equal((error as { code?: unknown }).code, 'UNSUPPORTED', `binding: ${error}`);
+      return;
+    }
+    try {
+      const result = await use(harness).catch((error: unknown) => error);
+      assert.equal(
+        (result as { code?: unknown } | null)?.code,
+        'UNSUPPORTED',
+        `neither binding nor running it raised UNSUPPORTED: ${String(result)}`,
       );
-      const [job] = (seen.get('jobs') ?? []) as MessageEvent<{ n: number }>[];
-      const [text] = (seen.get('texts') ?? []) as MessageEvent<string>[];
-      const [bytes] = (seen.get('bytes') ?? []) as MessageEvent<Uint8Array>[];
-      assert.ok(job && text && bytes, 'every handler ran');
-      assert.equal(job.messageId, 'm-1');
-      assert.equal(job.id, 'm-1');
-      assert.equal(job.queue, 'conf-jobs');
-      assert.deepEqual(job.body, { action: 'ok', n: 1 });
-      assert.equal(job.attributes.tenant, 'a b');
-      assert.equal(text.body, 'ok 42');
-      assert.deepEqual(new Uint8Array(bytes.body), raw);
-    }),
-  );
+    } finally {
+      await harness.close?.();
+    }
+  };
 
-  it(
-    'settles each message of a batch by its own outcome',
-    withHarness(async ({ harness }) => {
-      const input = harness.messageInput('conf-jobs', [
-        { messageId: 'ok-1', body: { action: 'ok' } },
-        { messageId: 'retry-1', body: { action: 'retry' } },
-        { messageId: 'dead-1', body: { action: 'dead' } },
-        { messageId: 'ok-2', body: { action: 'ok' } },
-      ]);
-      const outcomes = harness.outcomes(input, await harness.run('jobs', input));
-      if (can('outcome.per-message')) {
-        assert.deepEqual(outcomes, ['acknowledged', 'failed', 'acknowledged', 'acknowledged']);
-      } else {
-        assert.ok(outcomes.includes('failed'), 'a failed message is never acknowledged');
-      }
-      const records = await harness.deadLetters('conf-dead');
-      assert.deepEqual(
-        records.map((record) => record.eventId),
-        ['dead-1'],
+  for (const [feature, fn] of Object.entries(TRIGGER_FUNCTIONS) as Array<[FeatureId, string]>) {
+    if (!no(feature)) continue;
+    it(`${feature} is declared unsupported, so a function with it raises UNSUPPORTED`, async () => {
+      const pipeline = conformancePipeline(new Map(), { only: [fn] });
+      await refuses(pipeline, (harness) => {
+        if (fn === 'web')
+          return harness.http(fn, new Request('http://fn.test/echo', { method: 'POST' }));
+        if (fn === 'tick') return harness.run(fn, harness.scheduleInput('2026-03-01T02:00:00Z'));
+        if (fn === 'jobs') {
+          return harness.run(
+            fn,
+            harness.messageInput('conf-jobs', [{ messageId: 'm', body: { action: 'ok' } }]),
+          );
+        }
+        const type = fn === 'created' ? 'created' : 'deleted';
+        return harness.run(fn, harness.objectInput({ type, bucket: 'conf-in', key: 'in/a' }));
+      });
+    });
+  }
+
+  if (no('outcome.dead-letter') && !no('trigger.queue')) {
+    it('outcome.dead-letter is declared unsupported, so a dead-letter binding raises UNSUPPORTED', async () => {
+      const pipeline = conformancePipeline(new Map(), { only: ['jobs'] });
+      await refuses(pipeline, (harness) =>
+        harness.run(
+          'jobs',
+          harness.messageInput('conf-jobs', [{ messageId: 'd', body: { action: 'dead' } }]),
+        ),
       );
-      assert.match(records[0]?.reason ?? '', /asked to dead-letter dead-1/);
-    }),
-  );
+    });
+  }
 
-  it(
-    'fails a dead-lettered message when no dead-letter queue is bound',
-    withHarness(async ({ harness }) => {
-      const input = harness.messageInput('conf-text', [{ messageId: 't-dead', body: 'dead' }]);
-      assert.deepEqual(harness.outcomes(input, await harness.run('texts', input)), ['failed']);
-    }),
-  );
+  if (no('trigger.queue')) return;
+  for (const feature of Object.keys(HANDLER_PROBES) as FeatureId[]) {
+    if (!no(feature)) continue;
+    it(
+      `${feature} is declared unsupported, so a handler using it gets UNSUPPORTED`,
+      withHarness(async ({ probes, harness }) => {
+        const input = harness.messageInput('conf-jobs', [
+          { messageId: `probe-${feature}`, body: { action: 'probe', feature } },
+        ]);
+        await harness.run('jobs', input);
+        assert.ok(probes.has(feature), 'the probe handler did not run');
+        const caught = probes.get(feature) as { code?: unknown } | null;
+        assert.equal(
+          caught?.code,
+          'UNSUPPORTED',
+          `the handler's ${feature} call gave ${String(caught)}`,
+        );
+      }),
+    );
+  }
 }
