@@ -1,4 +1,8 @@
-export { LOCAL_CAPABILITIES } from './capabilities.js';
+export {
+  LOCAL_CAPABILITIES,
+  type LocalCapabilityOptions,
+  localCapabilities,
+} from './capabilities.js';
 export {
   DEDUPLICATION_WINDOW_MS,
   DEFAULT_MAX_ATTEMPTS,

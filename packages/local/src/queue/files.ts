@@ -89,6 +89,11 @@ export function decodeFile(bytes: Buffer, path: string): { header: MessageHeader
   return { header, body: bytes.subarray(end + 1) };
 }
 
+/** True when a queue file operation failed because the file is not there. */
+export function isMissingFile(error: unknown): boolean {
+  return (error as { cause?: { code?: unknown } } | undefined)?.cause?.code === 'ENOENT';
+}
+
 /** File operations on one queue folder, each failure raised as a `PROVIDER_ERROR`. */
 export class QueueFiles {
   readonly dir: string;

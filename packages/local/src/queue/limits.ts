@@ -5,6 +5,7 @@ import {
   UnsupportedError,
 } from '@cloudport/core';
 import type { QueueSettings } from './options.js';
+import { checkProfileRules } from './profile-rules.js';
 
 /** A message checked and encoded, ready to be written. */
 export interface PreparedMessage {
@@ -49,6 +50,7 @@ export function checkMessage(
     settings.profile === 'aws' && settings.body === 'bytes'
       ? 4 * Math.ceil(body.length / 3)
       : body.length;
+  checkProfileRules(settings, options, label);
   const prepared = { body, options, size: carried + attributeBytes };
   if (settings.limits)
     checkProfileLimits(settings, prepared, attributeCount, attributeBytes, label);

@@ -3,6 +3,8 @@ import {
   type DeadLetter,
   encodeBody,
   InvalidConfigError,
+  InvalidEventError,
+  InvalidMessageError,
   type ReceivedMessage,
   type ReceiveOptions,
   type SendEntry,
@@ -11,17 +13,32 @@ import {
 } from '@cloudport/core';
 import { DeadLetterShelf } from './dead-letters.js';
 import { closedQueueError, staleReceiptError } from './errors.js';
-import { encodeFile, type Location, type MessageHeader, type QueueFiles } from './files.js';
+import {
+  encodeFile,
+  isMissingFile,
+  type Location,
+  type MessageHeader,
+  type QueueFiles,
+} from './files.js';
 import { IdClock, ReceiptMaker } from './ids.js';
 import { checkMessage, type PreparedMessage, splitBatch } from './limits.js';
 import type { QueueLock } from './lock.js';
 import { attemptsReason, MessageFiles, nameOf, newEntry } from './message-files.js';
-import { type Entry, MessageIndex, type Payload, type QueueCounts } from './message-index.js';
+import {
+  type Burial,
+  type Entry,
+  MessageIndex,
+  type Payload,
+  type QueueCounts,
+} from './message-index.js';
 import { type QueueSettings, resolveReceiveOptions } from './options.js';
 import { scanQueueFolder } from './recovery.js';
 import { DedupWindow, InsertOrder } from './send-order.js';
 import type { LocalQueue } from './types.js';
 import { Wakeups } from './wakeups.js';
+
+/** How long a message waits after a file operation failed, before it is tried again. */
+const RETRY_MS = 1000;
 
 /** The local queue: the index in memory, the files on disk, and the waits between them. */
 export class FileQueue<T> implements LocalQueue<T> {
@@ -57,12 +74,20 @@ export class FileQueue<T> implements LocalQueue<T> {
     });
   }
 
-  /** Builds the index from the folder; in-flight messages found there are visible again. */
+  /**
+   * Builds the index from the folder; in-flight messages found there are visible again. Files
+   * that are not messages, and keyed messages whose header does not read, are dead-lettered
+   * with their bytes.
+   */
   async recover(): Promise<void> {
-    const found = await scanQueueFolder(this.store.files, this.clock, this.settings.logger);
+    const { messages, strays } = await scanQueueFolder(
+      this.store.files,
+      this.clock,
+      this.settings.logger,
+    );
     const now = Date.now();
-    const exhausted: Entry[] = [];
-    for (const message of found) {
+    const burials: Array<[Entry, Burial]> = [];
+    for (const message of messages) {
       const { facts, location } = message;
       this.seq += 1;
       if (location.folder === 'dead') {
@@ -81,10 +106,28 @@ export class FileQueue<T> implements LocalQueue<T> {
       if (message.header && message.body) this.store.cache(entry, message.header, message.body);
       this.index.add(entry, now);
       const crashed = location.folder === 'inflight';
-      if (crashed && facts.deliveries >= this.settings.maxAttempts) exhausted.push(entry);
+      if (message.unreadable !== undefined) {
+        burials.push([entry, { reason: message.unreadable, raw: true }]);
+      } else if (crashed && facts.deliveries >= this.settings.maxAttempts) {
+        const stopped = this.attempts(entry, 'the process stopped during the last one');
+        burials.push([entry, { reason: stopped, raw: false }]);
+      }
     }
-    const stopped = 'the process stopped during the last one';
-    await Promise.all(exhausted.map((entry) => this.bury(entry, this.attempts(entry, stopped))));
+    const adopted = strays.map((stray) => {
+      this.seq += 1;
+      return this.shelf.adopt(stray, this.clock.next(), this.seq).catch((error: unknown) => {
+        const path = this.store.files.path(stray);
+        this.settings.logger.error('a file in the queue folder could not be dead-lettered', {
+          queue: this.queue,
+          path,
+          error,
+        });
+      });
+    });
+    const buried = burials.map(([entry, burial]) =>
+      this.bury(entry, burial.reason, burial.raw).catch(noop),
+    );
+    await Promise.all([...adopted, ...buried]);
     this.changed();
   }
 
@@ -128,6 +171,25 @@ export class FileQueue<T> implements LocalQueue<T> {
       if (now >= until) return [];
       await this.wakeups.sleep(until - now, options.signal);
     }
+  }
+
+  async receiveIds(
+    messageIds: ReadonlyArray<string>,
+    options: { visibilityTimeoutSeconds?: number } = {},
+  ): Promise<ReceivedMessage<T>[]> {
+    this.assertOpen();
+    const { visibilityMs } = resolveReceiveOptions(this.settings, options);
+    const now = Date.now();
+    this.tick(now);
+    const taken: Entry[] = [];
+    for (const id of new Set(messageIds)) {
+      const entry = this.index.entries.get(id);
+      if (entry && this.index.takeOne(entry, now, visibilityMs)) taken.push(entry);
+    }
+    this.changed();
+    const messages = await Promise.all(taken.map((entry) => this.deliver(entry)));
+
+    return messages.filter((message) => message !== undefined);
   }
 
   async complete(message: ReceivedMessage<T>): Promise<void> {
@@ -218,7 +280,7 @@ export class FileQueue<T> implements LocalQueue<T> {
     try {
       bytes = encodeBody(this.body, body);
     } catch (cause) {
-      throw new InvalidConfigError(
+      throw new InvalidMessageError(
         `The ${label} for queue ${this.queue} does not fit its body kind ` +
           `'${this.body}': ${(cause as Error).message}`,
         { provider: 'local', cause },
@@ -263,17 +325,19 @@ export class FileQueue<T> implements LocalQueue<T> {
 
   private async deliver(entry: Entry): Promise<ReceivedMessage<T> | undefined> {
     const deliveries = entry.deliveries;
+    if (entry.doomed !== undefined) {
+      // Taken only to finish an earlier dead-letter that failed on disk; not a delivery.
+      entry.deliveries -= 1;
+      await this.bury(entry, entry.doomed.reason, entry.doomed.raw).catch(noop);
+      return undefined;
+    }
     const receipt = this.receipts.next(entry.id, deliveries);
     entry.receipt = receipt;
     let payload: Payload;
     try {
       payload = await this.store.deliver(entry, deliveries);
     } catch (error) {
-      // The file is gone or unreadable: forget the message rather than stall the queue; it
-      // comes back on the next open if its file is still there.
-      this.index.remove(entry);
-      this.store.uncache(entry);
-      this.log('a queue message could not be read and was skipped', entry, error);
+      await this.unreadable(entry, deliveries, error);
       return undefined;
     }
     try {
@@ -281,19 +345,69 @@ export class FileQueue<T> implements LocalQueue<T> {
       return this.store.toMessage(header, body, deliveries, receipt, false) as ReceivedMessage<T>;
     } catch (error) {
       const reason = `undeliverable: ${(error as Error).message}`;
-      await this.bury(entry, reason).catch((cause: unknown) => {
-        this.log('an undeliverable message could not be dead-lettered', entry, cause);
-      });
+      await this.bury(entry, reason).catch(noop);
       return undefined;
     }
   }
 
-  private bury(entry: Entry, reason: string): Promise<void> {
+  /**
+   * A taken message whose file did not read: one that does not decode, or is gone, is
+   * dead-lettered with a reason naming the file and whatever bytes it has; one that failed for
+   * another reason (permissions, too many open files) waits and is tried again, uncounted.
+   */
+  private async unreadable(entry: Entry, deliveries: number, error: unknown): Promise<void> {
+    const path = this.store.files.path(entry.location);
+    if (error instanceof InvalidEventError || isMissingFile(error)) {
+      const what = isMissingFile(error)
+        ? `message file ${path} disappeared from the queue folder`
+        : `unreadable message file ${path}: ${(error as Error).message}`;
+      this.log('a queue message file could not be read; it is dead-lettered', entry, error);
+      await this.bury(entry, what, true).catch(noop);
+      return;
+    }
+    if (entry.state !== 'inflight') return;
+    const now = Date.now();
+    entry.deliveries = deliveries - 1;
+    entry.receipt = undefined;
+    this.index.release(entry, now + RETRY_MS, now);
+    this.changed();
+    this.log(
+      `a queue message file could not be read; trying again in ${RETRY_MS} ms`,
+      entry,
+      error,
+    );
+  }
+
+  /**
+   * Dead-letters a live message. Should the files fail, the message goes back into the index,
+   * counted as delayed, and is dead-lettered again when it next comes up; the failure is
+   * logged and also raised to the caller.
+   */
+  private bury(entry: Entry, reason: string, raw = false): Promise<void> {
     this.index.remove(entry);
-    const written = this.shelf.add(entry, reason);
+    entry.doomed = undefined;
+    const written = this.shelf.add(entry, reason, raw);
     this.changed();
 
-    return written;
+    return written.catch((error: unknown) => {
+      this.keep(entry, { reason, raw }, error);
+      throw error;
+    });
+  }
+
+  private keep(entry: Entry, burial: Burial, error: unknown): void {
+    if (this.closing) return;
+    const now = Date.now();
+    entry.doomed = burial;
+    entry.receipt = undefined;
+    entry.dueAt = now + RETRY_MS;
+    this.index.add(entry, now);
+    this.changed();
+    this.log(
+      `a queue message could not be dead-lettered; it stays queued and is tried again in ${RETRY_MS} ms`,
+      entry,
+      error,
+    );
   }
 
   private attempts(entry: Entry, last: string): string {
@@ -314,9 +428,8 @@ export class FileQueue<T> implements LocalQueue<T> {
     if (this.closing) return;
     const timedOut = 'the last one was not settled within its visibility timeout';
     for (const entry of this.index.advance(now)) {
-      this.bury(entry, this.attempts(entry, timedOut)).catch((error: unknown) => {
-        this.log('a timed-out message could not be dead-lettered', entry, error);
-      });
+      // A failure keeps the message queued and logs it; nobody awaits this one.
+      this.bury(entry, this.attempts(entry, timedOut)).catch(noop);
     }
     this.wakeups.schedule(this.index.nextDueAt());
   }
@@ -335,3 +448,5 @@ export class FileQueue<T> implements LocalQueue<T> {
     if (this.closing) throw closedQueueError(this.queue, this.dir);
   }
 }
+
+function noop(): void {}

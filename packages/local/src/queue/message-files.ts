@@ -42,6 +42,7 @@ export function newEntry(
     chain: Promise.resolve(),
     ticket: 0,
     queued: false,
+    doomed: undefined,
   };
 }
 

@@ -32,6 +32,18 @@ export interface Entry {
   ticket: number;
   /** True while the entry sits in the visible heap. */
   queued: boolean;
+  /**
+   * Set when dead-lettering failed on disk: the reason to dead-letter with again the next time
+   * the message comes up, instead of delivering it.
+   */
+  doomed: Burial | undefined;
+}
+
+/** How a message is to be dead-lettered: with this reason, as read or as its file's raw bytes. */
+export interface Burial {
+  reason: string;
+  /** Keep the file's bytes as they are, for a file that does not decode as a message. */
+  raw: boolean;
 }
 
 /** Messages by state, as {@link LocalQueue.counts} reports them. */
@@ -110,6 +122,27 @@ export class MessageIndex {
     }
 
     return taken;
+  }
+
+  /**
+   * Delivers one named message that is waiting (visible or delayed), in flight until
+   * `now + visibilityMs`. A message with an ordering key is taken only when it heads its key
+   * and none of that key is in flight. Returns false when the message cannot be taken.
+   */
+  takeOne(entry: Entry, now: number, visibilityMs: number): boolean {
+    if (entry.state !== 'ready' && entry.state !== 'delayed') return false;
+    if (entry.orderingKey !== undefined) {
+      const group = this.groupOf(entry);
+      if (group.active !== undefined || group.members[0] !== entry) return false;
+      group.active = entry;
+    }
+    entry.queued = false;
+    this.setState(entry, 'inflight');
+    entry.deliveries += 1;
+    entry.dueAt = now + visibilityMs;
+    this.timers.push({ at: entry.dueAt, entry, ticket: entry.ticket });
+
+    return true;
   }
 
   /** Puts an in-flight message back, visible at `visibleAt` (retry, or a timeout). */

@@ -1,6 +1,7 @@
 import { isAbsolute } from 'node:path';
 import {
   type BodyKind,
+  createJsonLogger,
   InvalidConfigError,
   type LimitProfile,
   type Logger,
@@ -8,8 +9,8 @@ import {
   type QueueLimits,
   type ReceiveOptions,
   resolveLogger,
-  silentLogger,
 } from '@cloudport/core';
+import { type ReceiveCeiling, receiveCeiling } from './profile-rules.js';
 
 /** Options of {@link openLocalQueue}. */
 export interface LocalQueueOptions {
@@ -32,8 +33,17 @@ export interface LocalQueueOptions {
    */
   profile?: LimitProfile;
   /**
-   * Receives warnings and errors (a stale lock taken over, an unreadable file skipped);
-   * `false` or unset is silent.
+   * With the `aws` profile, simulate an SQS FIFO queue instead of a standard one: ordering
+   * keys and deduplication ids are accepted and per-message delays raise `UNSUPPORTED`, while
+   * a standard queue (the default) raises `UNSUPPORTED` for ordering keys and deduplication
+   * ids. SQS tells the two apart by a `.fifo` name suffix, which the portable name grammar
+   * does not allow, hence this option. Other profiles refuse it with `INVALID_CONFIG`.
+   */
+  fifo?: boolean;
+  /**
+   * Receives warnings and errors (a stale lock taken over, an unreadable file dead-lettered,
+   * a file operation that failed and is retried). Unset writes warnings and errors as JSON
+   * lines to standard error; `false` is silent.
    */
   logger?: Logger | false;
 }
@@ -47,6 +57,10 @@ export interface QueueSettings {
   visibilityTimeoutMs: number;
   profile: LimitProfile | undefined;
   limits: QueueLimits | undefined;
+  /** True when the `aws` profile simulates a FIFO queue. */
+  fifo: boolean;
+  /** The most messages one receive returns under the profile. */
+  receive: ReceiveCeiling | undefined;
   logger: Logger;
 }
 
@@ -82,6 +96,13 @@ export function resolveQueueOptions(options: LocalQueueOptions): QueueSettings {
     throw invalid(`visibilityTimeoutSeconds ${visibility} must be a number of seconds above 0.`);
   }
   if (limits) checkProfile(name, profile as LimitProfile, limits, maxAttempts, visibility);
+  const fifo = options.fifo ?? false;
+  if (typeof fifo !== 'boolean' || (fifo && profile !== 'aws')) {
+    throw invalid(
+      `fifo ${JSON.stringify(fifo)} of queue ${name} applies only to the aws profile, which ` +
+        'simulates SQS FIFO queues; leave it out or set profile to aws.',
+    );
+  }
 
   return {
     dir,
@@ -91,8 +112,17 @@ export function resolveQueueOptions(options: LocalQueueOptions): QueueSettings {
     visibilityTimeoutMs: visibility * 1000,
     profile,
     limits,
-    logger: resolveLogger(options.logger, () => silentLogger),
+    fifo,
+    receive: receiveCeiling(profile),
+    logger: resolveLogger(options.logger, defaultLogger),
   };
+}
+
+/** Warnings and errors as JSON lines on standard error, for queues opened without a logger. */
+function defaultLogger(): Logger {
+  const write = (line: string) => process.stderr.write(`${line}\n`);
+
+  return createJsonLogger({ level: 'warn', write, fields: { component: 'cloudport-local-queue' } });
 }
 
 function checkProfile(
@@ -133,13 +163,17 @@ export function resolveReceiveOptions(
   settings: QueueSettings,
   options: ReceiveOptions,
 ): ReceiveSettings {
-  const max = options.maxMessages ?? 1;
+  const asked = options.maxMessages ?? 1;
+  const ceiling = settings.receive;
+  const max = ceiling?.over === 'clamp' ? Math.min(asked, ceiling.max) : asked;
   const visibility = options.visibilityTimeoutSeconds;
   const waitMs = options.waitMs ?? 0;
   const most = settings.limits?.maxVisibilityTimeoutSeconds ?? Number.POSITIVE_INFINITY;
   let problem: string | undefined;
   if (!Number.isSafeInteger(max) || max < 1) problem = `maxMessages ${max} must be 1 or more`;
-  else if (visibility !== undefined && !(visibility >= 0 && visibility <= most)) {
+  else if (ceiling && max > ceiling.max) {
+    problem = `maxMessages ${max} is over the ${settings.profile} maximum of ${ceiling.max}`;
+  } else if (visibility !== undefined && !(visibility >= 0 && visibility <= most)) {
     problem = `visibilityTimeoutSeconds ${visibility} must be from 0 to ${most}`;
   } else if (!(waitMs >= 0 && Number.isFinite(waitMs))) {
     problem = `waitMs ${waitMs} must be 0 or more`;

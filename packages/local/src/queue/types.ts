@@ -46,6 +46,15 @@ export interface LocalQueue<T = unknown> extends ConsumableQueue<T> {
    * `receipt` is empty: browsed messages cannot be settled.
    */
   browse(): Promise<ReceivedMessage<T>[]>;
+  /**
+   * Delivers the listed messages that are waiting, as `receive` does for the next ones: each
+   * is in flight with its delivery count raised. Ids that are in flight, dead-lettered or
+   * unknown are skipped, as is a message held back by an earlier one of its ordering key.
+   */
+  receiveIds(
+    messageIds: ReadonlyArray<string>,
+    options?: { visibilityTimeoutSeconds?: number },
+  ): Promise<ReceivedMessage<T>[]>;
   /** Messages by state, from memory. */
   counts(): QueueCounts;
   /**

@@ -72,6 +72,13 @@ async function work(
     busy.count += 1;
     try {
       await deliver(source, context, messages);
+    } catch (error) {
+      // The deliveries stay in flight and come back after their visibility timeout.
+      context.logger.error('a queue delivery failed outside its handler; it will be redelivered', {
+        function: source.fn.name,
+        messageIds: messages.map((message) => message.messageId),
+        error,
+      });
     } finally {
       busy.count -= 1;
     }
@@ -99,7 +106,8 @@ async function deliver(
   const durationMs = Math.round(performance.now() - started);
   for (const [index, unit] of settled.entries()) {
     const message = messages[index]!;
-    const disposition = await settleDelivery(source, context, message, unit.outcome);
+    const disposition = await settleWithRetries(source, context, message, unit.outcome);
+    if (disposition === undefined) continue;
     context.onSettled(fn, {
       function: fn.name,
       trigger: fn.trigger.kind,
@@ -109,6 +117,43 @@ async function deliver(
       detail: detailOf(unit.outcome),
     });
   }
+}
+
+/** Settlement attempts before a delivery is left in flight for its visibility timeout. */
+export const SETTLE_ATTEMPTS = 3;
+
+/**
+ * Settles a delivery, trying again after a failure (a file the queue could not write, say).
+ * When every attempt fails, or the receipt is no longer current, the failure is logged and
+ * the delivery is left in flight: it comes back after its visibility timeout, never lost.
+ * Returns undefined then.
+ */
+async function settleWithRetries(
+  source: ConsumerSource,
+  context: ConsumerContext,
+  message: ReceivedMessage<unknown>,
+  outcome: Outcome,
+): Promise<InvocationRecord['outcome'] | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await settleDelivery(source, context, message, outcome);
+    } catch (error) {
+      const stale = (error as { code?: unknown }).code === 'PRECONDITION_FAILED';
+      const last = stale || attempt >= SETTLE_ATTEMPTS;
+      context.logger.error(
+        last
+          ? 'settling a queue delivery failed; it stays in flight and is redelivered'
+          : 'settling a queue delivery failed; trying again',
+        { function: source.fn.name, messageId: message.messageId, outcome: outcome.kind, error },
+      );
+      if (last) return undefined;
+      await sleep(50 * attempt);
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
 }
 
 async function settleDelivery(

@@ -1,11 +1,13 @@
-import type {
-  DeadLetterRecord,
-  NeutralEvent,
-  Pipeline,
-  QueueRef,
-  ReceivedMessage,
-  SendOptions,
-  SendResult,
+import {
+  type DeadLetterRecord,
+  InvalidConfigError,
+  InvalidEventError,
+  type NeutralEvent,
+  type Pipeline,
+  type QueueRef,
+  type ReceivedMessage,
+  type SendOptions,
+  type SendResult,
 } from '@cloudport/core';
 import type { LocalQueue } from '../queue/index.js';
 import type { DeadLetterEntry } from './types.js';
@@ -96,7 +98,8 @@ export async function replayDeadLetters(
 
 /**
  * Replays the records of one bound dead-letter queue, each event once however many copies it
- * has. Records not chosen stay in flight until the end, so that each is received only once.
+ * has. With ids, only the records of the named events are received; the others are left
+ * untouched, their delivery counts unchanged.
  */
 async function replayRecords(
   sources: DeadLetterSources,
@@ -104,44 +107,44 @@ async function replayRecords(
   wanted: ReadonlySet<string> | undefined,
   targets: ReplayTargets,
 ): Promise<number> {
-  const chosen = wanted ? await eventsNamed(queue, wanted) : undefined;
   const replayed = new Set<string>();
-  const held: ReceivedMessage<unknown>[] = [];
-  try {
-    for (;;) {
-      const batch = await queue.receive({ maxMessages: 100, visibilityTimeoutSeconds: 300 });
-      if (batch.length === 0) break;
-      for (const message of batch) {
-        const key = recordKey(message);
-        if (chosen && !chosen.has(key)) {
-          held.push(message);
-          continue;
-        }
-        if (!replayed.has(key)) await putBack(sources, message.body as DeadLetterRecord, targets);
-        replayed.add(key);
-        await queue.complete(message);
-      }
+  const settle = async (batch: ReceivedMessage<unknown>[]) => {
+    for (const message of batch) {
+      const key = recordKey(message);
+      if (!replayed.has(key)) await putBack(sources, message.body as DeadLetterRecord, targets);
+      replayed.add(key);
+      await queue.complete(message);
     }
-  } finally {
-    for (const message of held) await queue.retry(message, { delaySeconds: 0 });
+  };
+  if (wanted) {
+    const ids = await recordsNamed(queue, wanted);
+    if (ids.length > 0)
+      await settle(await queue.receiveIds(ids, { visibilityTimeoutSeconds: 300 }));
+    return replayed.size;
+  }
+  for (;;) {
+    const batch = await queue.receive({ maxMessages: 100, visibilityTimeoutSeconds: 300 });
+    if (batch.length === 0) break;
+    await settle(batch);
   }
 
   return replayed.size;
 }
 
-/** The events, as {@link recordKey}s, of the records whose message or event id is wanted. */
-async function eventsNamed(
+/** Message ids of every record whose event has a record with a wanted message or event id. */
+async function recordsNamed(
   queue: LocalQueue<unknown>,
   wanted: ReadonlySet<string>,
-): Promise<Set<string>> {
+): Promise<string[]> {
+  const records = await queue.browse();
   const keys = new Set<string>();
-  for (const message of await queue.browse()) {
+  for (const message of records) {
     const record = message.body as Partial<DeadLetterRecord> | undefined;
     const named = wanted.has(message.messageId) || wanted.has(record?.eventId ?? '');
     if (named) keys.add(recordKey(message));
   }
 
-  return keys;
+  return records.filter((message) => keys.has(recordKey(message))).map((m) => m.messageId);
 }
 
 /** One dead-lettered event: the function and event id of a record (its message id if none). */
@@ -160,7 +163,13 @@ async function putBack(
   const event = record.event as (NeutralEvent & { body?: unknown }) | undefined;
   if (event?.type === 'message') {
     const ref = sources.pipeline.resources().queues.get(event.queue);
-    if (!ref) throw new Error(`Cannot replay into unknown queue ${JSON.stringify(event.queue)}.`);
+    if (!ref) {
+      throw new InvalidConfigError(
+        `Cannot replay dead letter ${record.eventId} into queue ${JSON.stringify(event.queue)}: ` +
+          'the pipeline declares no such queue. Declare it again, or leave this dead letter.',
+        { provider: 'local' },
+      );
+    }
     const body = isBase64Body(event.body) ? Buffer.from(event.body.base64, 'base64') : event.body;
     const attributes = { ...event.attributes, [EVENT_ID_ATTRIBUTE]: event.id ?? record.eventId };
     await targets.resend(ref, ref.body === 'bytes' ? new Uint8Array(body as Buffer) : body, {
@@ -174,7 +183,11 @@ async function putBack(
     return;
   }
 
-  throw new Error(`Dead letter ${record.eventId} holds no event that can be replayed.`);
+  throw new InvalidEventError(
+    `Dead letter ${JSON.stringify(record?.eventId)} holds no event that can be replayed; ` +
+      'it was not written by the local runtime. Remove it from its dead-letter queue.',
+    { provider: 'local' },
+  );
 }
 
 function boundQueues(pipeline: Pipeline): QueueRef<unknown>[] {

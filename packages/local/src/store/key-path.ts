@@ -1,4 +1,4 @@
-import { InvalidKeyError } from '@cloudport/core';
+import { InvalidKeyError, type LimitProfile } from '@cloudport/core';
 
 /** Suffix of the file that holds an object's bytes, unchanged, beside its sidecar. */
 export const DATA_SUFFIX = '.cpobj';
@@ -20,12 +20,30 @@ const DEVICE_NAME = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
 const CONTROL = /[\u0000-\u001f\u007f]/;
+// Blob Storage also refuses the C1 controls.
+// https://learn.microsoft.com/rest/api/storageservices/naming-and-referencing-containers--blobs--and-metadata
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds.
+const AZURE_CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const ACME_PREFIX = '.well-known/acme-challenge/';
 
 /**
- * Throws `INVALID_KEY` unless `key` is 1 to `maxBytes` bytes of UTF-8 without control
- * characters or unpaired surrogates, the keys every provider accepts.
+ * Throws `INVALID_KEY` unless `key` is 1 to `maxBytes` bytes of UTF-8 without C0 control
+ * characters, DEL or unpaired surrogates, and, under a profile, a name that provider takes.
+ *
+ * Control characters are refused under every profile and without one: the S3, Cloud Storage
+ * and Blob Storage stores of cloudport all refuse them (S3 accepts some on upload but cannot
+ * list them in its XML 1.0 responses; Cloud Storage refuses carriage returns and line feeds;
+ * Blob Storage refuses U+0000 to U+001F), so a key holding one would work locally and fail
+ * on every cloud. Under `gcp` the names Cloud Storage refuses are refused too (`.`, `..` and
+ * anything under `.well-known/acme-challenge/`), under `azure` the C1 controls U+0080 to
+ * U+009F that Blob Storage refuses. Keys such as `../x` or `..` are valid S3 keys and are
+ * stored inside the bucket folder (see {@link encodeKey}), never outside it.
  */
-export function assertKey(key: unknown, maxBytes = MAX_KEY_BYTES): asserts key is string {
+export function assertKey(
+  key: unknown,
+  maxBytes = MAX_KEY_BYTES,
+  profile?: LimitProfile,
+): asserts key is string {
   if (typeof key !== 'string') {
     throw new InvalidKeyError(String(key), `keys are strings, not ${typeof key}.`);
   }
@@ -40,13 +58,13 @@ export function assertKey(key: unknown, maxBytes = MAX_KEY_BYTES): asserts key i
         'form; build the key from well-formed text.',
     );
   }
-  const control = CONTROL.exec(key);
+  const control = (profile === 'azure' ? AZURE_CONTROL : CONTROL).exec(key);
   if (control) {
     const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
     throw new InvalidKeyError(
       key,
       `it contains the control character U+${code} at index ${control.index}; ` +
-        'remove it, since providers reject or mangle control characters in keys.',
+        'remove it, since the cloud stores refuse control characters in keys.',
     );
   }
   const bytes = Buffer.byteLength(key, 'utf8');
@@ -54,6 +72,23 @@ export function assertKey(key: unknown, maxBytes = MAX_KEY_BYTES): asserts key i
     throw new InvalidKeyError(
       key,
       `it has ${bytes} bytes of UTF-8 and keys may have at most ${maxBytes}; shorten it.`,
+    );
+  }
+  if (profile === 'gcp') assertGcsName(key);
+}
+
+// https://cloud.google.com/storage/docs/objects#naming
+function assertGcsName(key: string): void {
+  if (key === '.' || key === '..') {
+    throw new InvalidKeyError(
+      key,
+      'Cloud Storage does not allow an object named "." or ".."; choose another name.',
+    );
+  }
+  if (key.startsWith(ACME_PREFIX)) {
+    throw new InvalidKeyError(
+      key,
+      `Cloud Storage does not allow names under ${ACME_PREFIX}; choose another prefix.`,
     );
   }
 }
@@ -139,6 +174,10 @@ function encodeSegment(segment: string, position: SegmentPosition, fold: boolean
 /**
  * Maps a valid key to the path components below the bucket folder; the last component is the
  * object's base name, to which {@link DATA_SUFFIX} or {@link META_SUFFIX} is appended.
+ *
+ * Every component stays inside the bucket folder: a segment that is `.` or `..` is written
+ * percent-encoded (`%2E`, `%2E.`), an empty segment as `%`, so keys such as `../x`, `a/../b`
+ * or `..` (valid S3 keys) are stored as objects of their own, never resolved as paths.
  *
  * @example
  * encodeKey('reports/2026/a.json', false); // ['reports', '2026', 'a.json']

@@ -44,8 +44,20 @@ export function limitsOf(profile: LimitProfile | undefined): EnforcedLimits {
   return { profile, ...limits.store };
 }
 
-/** Checks the content type, metadata and preconditions of a write before any byte moves. */
-export function checkPutOptions(key: string, options: PutOptions, limits: EnforcedLimits): void {
+/**
+ * Checks the content type, metadata and preconditions of a write before any byte moves, and
+ * returns the options as the profile's provider would keep them: under `aws` metadata names
+ * come back lower-cased, as S3 returns them.
+ *
+ * Metadata rules follow the store of the profile's provider, with its codes (`INVALID_CONFIG`):
+ * `aws` names are HTTP header tokens, `azure` names are C# identifiers and values printable
+ * ASCII, `gcp` and no profile take any non-empty name and any value without control characters.
+ */
+export function checkPutOptions(
+  key: string,
+  options: PutOptions,
+  limits: EnforcedLimits,
+): PutOptions {
   const { contentType, metadata, createOnly, ifMatch } = options;
   const target = JSON.stringify(key);
   if (contentType !== undefined && (typeof contentType !== 'string' || CONTROL.test(contentType))) {
@@ -60,20 +72,88 @@ export function checkPutOptions(key: string, options: PutOptions, limits: Enforc
         'use createOnly for a new object or ifMatch to replace a known version.',
     );
   }
-  if (metadata === undefined) return;
+  if (metadata === undefined) return options;
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     throw invalid(`The metadata for ${target} must be an object of string names and values.`);
   }
+  const kept = checkMetadata(target, metadata, limits);
 
+  return kept === metadata ? options : { ...options, metadata: kept };
+}
+
+const METADATA_RULES: Record<LimitProfile | 'none', MetadataRule> = {
+  none: {
+    name: (name) => name !== '' && !CONTROL.test(name),
+    value: (value) => !CONTROL.test(value),
+    rule: 'names must be non-empty and values strings, both without control characters',
+  },
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html
+  aws: {
+    name: (name) => HEADER_TOKEN.test(name),
+    value: (value) => !CONTROL.test(value),
+    rule: 'names must be HTTP header tokens and values strings without control characters',
+    fold: true,
+  },
+  // https://cloud.google.com/storage/docs/metadata#custom-metadata
+  gcp: {
+    name: (name) => name !== '' && !CONTROL.test(name),
+    value: (value) => !CONTROL.test(value),
+    rule: 'names must be non-empty and values strings, both without control characters',
+  },
+  // https://learn.microsoft.com/rest/api/storageservices/setting-and-retrieving-properties-and-metadata-for-blob-resources
+  azure: {
+    name: (name) => CSHARP_IDENTIFIER.test(name),
+    value: (value) => PRINTABLE_ASCII.test(value),
+    rule:
+      'Azure Blob Storage takes names that are C# identifiers (letters, digits, "_", not ' +
+      'starting with a digit) and values of printable ASCII',
+    fold: true,
+    bytes: (name, value) => name.length + value.length,
+  },
+};
+
+interface MetadataRule {
+  name(name: string): boolean;
+  value(value: string): boolean;
+  rule: string;
+  /** Names are case-insensitive: two names differing only in case are one. */
+  fold?: boolean;
+  bytes?(name: string, value: string): number;
+}
+
+const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const CSHARP_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+function checkMetadata(
+  target: string,
+  metadata: Record<string, string>,
+  limits: EnforcedLimits,
+): Record<string, string> {
+  const rules = METADATA_RULES[limits.profile ?? 'none'];
+  const lower = limits.profile === 'aws';
+  const seen = new Map<string, string>();
+  const kept: Record<string, string> = {};
   let bytes = 0;
   for (const [name, value] of Object.entries(metadata)) {
-    if (name === '' || CONTROL.test(name) || typeof value !== 'string' || CONTROL.test(value)) {
+    if (!rules.name(name) || typeof value !== 'string' || !rules.value(value)) {
       throw invalid(
-        `The metadata entry ${JSON.stringify(name)} for ${target} is not allowed: names must be ` +
-          'non-empty and values strings, both without control characters.',
+        `The metadata entry ${JSON.stringify(name)} for ${target} is not allowed: ${rules.rule}.`,
       );
     }
-    bytes += Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value, 'utf8');
+    const folded = rules.fold ? name.toLowerCase() : name;
+    const other = seen.get(folded);
+    if (other !== undefined) {
+      throw invalid(
+        `The metadata names ${JSON.stringify(other)} and ${JSON.stringify(name)} for ${target} ` +
+          `differ only in case, which ${limits.profile} treats as one name; rename one.`,
+      );
+    }
+    seen.set(folded, name);
+    kept[lower ? folded : name] = value;
+    bytes += rules.bytes
+      ? rules.bytes(name, value)
+      : Buffer.byteLength(name, 'utf8') + Buffer.byteLength(value, 'utf8');
   }
   if (bytes > limits.maxMetadataBytes) {
     throw invalid(
@@ -81,6 +161,8 @@ export function checkPutOptions(key: string, options: PutOptions, limits: Enforc
         `${limits.maxMetadataBytes} bytes for all names and values; store the rest in the object.`,
     );
   }
+
+  return lower ? kept : metadata;
 }
 
 /** Checks a range's shape; whether it fits the object is known only once it is open. */
