@@ -1,4 +1,7 @@
 const MINUTE_MS = 60_000;
+const ZERO = 48;
+const DOT = 46;
+const LETTER_Z = 90;
 // Epoch milliseconds of 10000-01-01T00:00:00Z: beyond it ISO 8601 needs an expanded year.
 const MAX_FOUR_DIGIT_YEAR_MS = 253_402_300_800_000;
 
@@ -22,8 +25,18 @@ export function isoFromEpochMs(ms: number): string {
   const rest = ms - minute * MINUTE_MS;
   const seconds = Math.floor(rest / 1000);
   const millis = rest - seconds * 1000;
-  const ss = seconds < 10 ? `0${seconds}` : `${seconds}`;
-  const sss = millis < 10 ? `00${millis}` : millis < 100 ? `0${millis}` : `${millis}`;
 
-  return `${cachedPrefix}${ss}.${sss}Z`;
+  // `SS.mmmZ` from character codes: one string, with no number formatted.
+  return (
+    cachedPrefix +
+    String.fromCharCode(
+      ZERO + Math.floor(seconds / 10),
+      ZERO + (seconds % 10),
+      DOT,
+      ZERO + Math.floor(millis / 100),
+      ZERO + (Math.floor(millis / 10) % 10),
+      ZERO + (millis % 10),
+      LETTER_Z,
+    )
+  );
 }

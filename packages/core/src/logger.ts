@@ -15,6 +15,7 @@ export interface Logger {
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const PROTO = '__proto__';
 
 /** Options of {@link createJsonLogger}. */
 export interface JsonLoggerOptions {
@@ -65,7 +66,7 @@ class JsonLogger implements Logger {
   constructor(settings: JsonSettings, base: LogFields) {
     this.settings = settings;
     this.base = base;
-    this.plainBase = Object.values(base).every(isPrimitive);
+    this.plainBase = isPlain(base);
   }
 
   debug(message: string, fields?: LogFields): void {
@@ -85,23 +86,39 @@ class JsonLogger implements Logger {
   }
 
   child(fields: LogFields): Logger {
-    return new JsonLogger(this.settings, { ...this.base, ...fields });
+    return new JsonLogger(this.settings, merge(this.base, fields));
   }
 
   private log(level: LogLevel, message: string, fields: LogFields | undefined): void {
     const { threshold, write, levelKey, levelName } = this.settings;
     if (LEVELS[level] < threshold) return;
     const time = new Date().toISOString();
-    const line: LogFields = {
-      ...this.base,
-      ...fields,
-      time,
-      [levelKey]: levelName(level),
-      message,
-    };
+    let line: LogFields;
+    if (levelKey === PROTO) {
+      line = { ...this.base, ...fields, time, [levelKey]: levelName(level), message };
+    } else {
+      line = merge(this.base, fields);
+      line.time = time;
+      line[levelKey] = levelName(level);
+      line.message = message;
+    }
     const plain = this.plainBase && isPrimitive(line[levelKey]) && toPlain(line, fields);
     write(plain ? JSON.stringify(line) : JSON.stringify(line, errorReplacer));
   }
+}
+
+/**
+ * `{ ...base, ...fields }`. Object.assign copies the same properties in the same order and is
+ * many times faster on Node 20, where a spread followed by more properties builds a new hidden
+ * class each time; only an own `__proto__` key, which assigning would not copy, needs the
+ * spread.
+ */
+function merge(base: LogFields, fields: LogFields | undefined): LogFields {
+  if (fields !== undefined && fields !== null && Object.hasOwn(fields, PROTO)) {
+    return { ...base, ...fields };
+  }
+
+  return Object.assign({}, base, fields);
 }
 
 /**
@@ -135,6 +152,14 @@ function plainError(value: unknown): Record<string, unknown> | undefined {
     isPrimitive(json.stack);
 
   return plain ? json : undefined;
+}
+
+function isPlain(fields: LogFields): boolean {
+  for (const key in fields) {
+    if (!isPrimitive(fields[key])) return false;
+  }
+
+  return true;
 }
 
 function isPrimitive(value: unknown): boolean {

@@ -182,6 +182,7 @@ describe('createJsonLogger: lines are the same however the fields are written', 
     ['functions and symbols', {}, { fn: () => 1, symbol: Symbol('s') }],
     ['keys of the line itself', { time: 'then' }, { message: 'fake', level: 'error' }],
     ['a field over a base key', { step: 'parse', error: 'none' }, { error: new Error('x') }],
+    ['an own __proto__ key', { a: 1 }, JSON.parse('{"__proto__": "kept", "b": 2}')],
   ];
 
   afterEach(() => {
@@ -194,10 +195,12 @@ describe('createJsonLogger: lines are the same however the fields are written', 
     const { logger, lines } = capture({ fields: base });
     logger.warn('handler failed', fields);
     logger.child({}).warn('handler failed', fields);
+    logger.child(fields).warn('handler failed', fields);
 
     expect(lines).toEqual([
       reference(base, fields, 'handler failed'),
       reference(base, fields, 'handler failed'),
+      reference({ ...base, ...fields }, fields, 'handler failed'),
     ]);
   });
 });

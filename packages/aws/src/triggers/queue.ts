@@ -13,6 +13,19 @@ import { fromRecordAttributes } from '../queue/attributes.js';
 import { isoFromEpochMs } from '../time.js';
 import { isFailed, recordsOf } from './shared.js';
 
+/** What a function's queue decoder knows from cold start on, and of the last ARN it saw. */
+interface QueueBinding {
+  fn: PipelineFunction<QueueTrigger>;
+  /** `:<bound queue name>`, which the ARN of every record must end with. */
+  arnSuffix: string | undefined;
+  arn: unknown;
+  fifo: boolean;
+  /** True when `arn` is the bound queue's, or no queue is bound. */
+  fromBound: boolean;
+}
+
+const UNSEEN = Symbol('unseen');
+
 /**
  * Makes the decoder of one function's SQS batches, its queue binding looked up once. It turns a
  * batch into one message event per record, bodies decoded by the queue's declared kind (`bytes`
@@ -29,13 +42,19 @@ export function createQueueDecoder(
   view: AwsBindingView,
 ): (input: unknown) => Decoded[] {
   const bound = view.queueNameOf(fn.trigger.queue.name);
-  const arnSuffix = bound === undefined ? undefined : `:${bound}`;
+  const binding: QueueBinding = {
+    fn,
+    arnSuffix: bound === undefined ? undefined : `:${bound}`,
+    arn: UNSEEN,
+    fifo: false,
+    fromBound: false,
+  };
 
   return (input) => {
     const records = recordsOf<SqsRecord>(input, fn, 'an SQS batch');
     const units: Decoded[] = new Array(records.length);
     for (let index = 0; index < records.length; index++) {
-      units[index] = toMessageUnit(fn, records[index] as SqsRecord, index, arnSuffix);
+      units[index] = toMessageUnit(binding, records[index] as SqsRecord, index);
     }
 
     return units;
@@ -66,18 +85,16 @@ export function encodeQueueResult(fn: PipelineFunction, settled: Settled[]): Sqs
   return { batchItemFailures };
 }
 
-function toMessageUnit(
-  fn: PipelineFunction<QueueTrigger>,
-  record: SqsRecord,
-  index: number,
-  arnSuffix: string | undefined,
-): Decoded {
+function toMessageUnit(binding: QueueBinding, record: SqsRecord, index: number): Decoded {
+  const fn = binding.fn;
   const messageId = messageIdOf(record);
   const id = messageId ?? `record-${index}`;
-  const fifo = record?.eventSourceARN?.endsWith('.fifo') === true;
-  const orderingKey = fifo ? record.attributes?.MessageGroupId : undefined;
+  const arn = record?.eventSourceARN;
+  // The records of one batch come from one queue: its ARN is looked at once.
+  if (arn !== binding.arn) readArn(binding, arn);
+  const orderingKey = binding.fifo ? record.attributes?.MessageGroupId : undefined;
   const sent = Number(record?.attributes?.SentTimestamp);
-  const problem = checkRecord(record, messageId, sent, arnSuffix);
+  const problem = checkRecord(binding, record, messageId, sent);
   if (problem !== undefined) return errorUnit(fn, id, problem, record, orderingKey);
   const kind = fn.trigger.queue.body;
   let body: unknown;
@@ -104,12 +121,19 @@ function toMessageUnit(
   return { id, event, orderingKey };
 }
 
-/** What is wrong with a record, or undefined; `arnSuffix` is `:<bound queue name>`. */
+function readArn(binding: QueueBinding, arn: unknown): void {
+  const text = typeof arn === 'string' ? arn : undefined;
+  binding.arn = arn;
+  binding.fifo = text?.endsWith('.fifo') === true;
+  binding.fromBound = binding.arnSuffix === undefined || text?.endsWith(binding.arnSuffix) === true;
+}
+
+/** What is wrong with a record, or undefined. */
 function checkRecord(
+  binding: QueueBinding,
   record: SqsRecord,
   messageId: string | undefined,
   sent: number,
-  arnSuffix: string | undefined,
 ): string | undefined {
   if (record === null || typeof record !== 'object') return 'is not an object';
   if (record.eventSource !== 'aws:sqs') {
@@ -118,10 +142,10 @@ function checkRecord(
   if (messageId === undefined) return 'has no messageId';
   if (typeof record.body !== 'string') return 'has no string body';
   if (!(sent > 0)) return 'has no SentTimestamp';
-  const arn = record.eventSourceARN;
-  if (arnSuffix !== undefined && !(typeof arn === 'string' && arn.endsWith(arnSuffix))) {
+  if (!binding.fromBound) {
+    const arn = record.eventSourceARN;
     const queue = typeof arn === 'string' ? arn.slice(arn.lastIndexOf(':') + 1) : arn;
-    return `comes from queue ${JSON.stringify(queue)}, not the bound ${arnSuffix.slice(1)}`;
+    return `comes from queue ${JSON.stringify(queue)}, not the bound ${binding.arnSuffix?.slice(1)}`;
   }
 
   return undefined;
