@@ -35,8 +35,12 @@ export interface Bindings {
  */
 export function readBindings(env: Record<string, string | undefined> = process.env): Bindings {
   const variables = new Map<string, string>();
-  for (const [key, value] of Object.entries(env)) {
-    if (key.startsWith(BINDING_PREFIX) && value !== undefined) variables.set(key, value);
+  // Names first, then only the values wanted: each value read from process.env is a call into
+  // the runtime, and a Lambda environment holds dozens of variables that are not cloudport's.
+  for (const key of Object.keys(env)) {
+    if (!key.startsWith(BINDING_PREFIX)) continue;
+    const value = env[key];
+    if (value !== undefined) variables.set(key, value);
   }
 
   return {

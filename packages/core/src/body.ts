@@ -10,8 +10,19 @@ export type BodyOf<K extends BodyKind, Json = unknown> = K extends 'text'
     ? Uint8Array
     : Json;
 
-const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder('utf-8', { fatal: true });
+// Made on first use, so that importing the core does no work for queues it never encodes.
+let textEncoder: TextEncoder | undefined;
+let textDecoder: TextDecoder | undefined;
+
+function encoder(): TextEncoder {
+  textEncoder ??= new TextEncoder();
+  return textEncoder;
+}
+
+function decoder(): TextDecoder {
+  textDecoder ??= new TextDecoder('utf-8', { fatal: true });
+  return textDecoder;
+}
 
 /** Encodes a body to the bytes that travel on a byte-safe transport. */
 export function encodeBody(kind: BodyKind, body: unknown): Uint8Array {
@@ -21,10 +32,10 @@ export function encodeBody(kind: BodyKind, body: unknown): Uint8Array {
   }
   if (kind === 'text') {
     if (typeof body !== 'string') throw wrongBody('text', 'a string', body);
-    return textEncoder.encode(body);
+    return encoder().encode(body);
   }
 
-  return textEncoder.encode(toJson(body));
+  return encoder().encode(toJson(body));
 }
 
 /** Decodes bytes from a byte-safe transport into a body of the given kind. */
@@ -63,7 +74,7 @@ export function decodeBodyFromText(kind: BodyKind, text: string): unknown {
 
 function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return textDecoder.decode(bytes);
+    return decoder().decode(bytes);
   } catch (cause) {
     throw new InvalidEventError('A text or json message body is not valid UTF-8.', { cause });
   }

@@ -52,9 +52,8 @@ export interface ProviderLimits {
   sources: Record<string, string>;
 }
 
-const KIB = 1024;
-const MIB = 1024 * KIB;
-const GIB = 1024 * MIB;
+// Sizes are plain numbers, not products: bundlers keep an object with arithmetic in it even when
+// nothing uses it, and a function bundled for one provider needs none of the others' limits.
 
 /** AWS: SQS, S3 and Lambda. */
 export const AWS_LIMITS: ProviderLimits = {
@@ -62,22 +61,22 @@ export const AWS_LIMITS: ProviderLimits = {
   queue: {
     // New queues default to 1 MiB; queues created before 2025 may still be at 256 KiB, so the
     // SQS queue reads MaximumMessageSize from the queue itself.
-    maxMessageBytes: MIB,
+    maxMessageBytes: 1_048_576, // 1 MiB
     maxAttributes: 10,
-    maxAttributesBytes: MIB,
+    maxAttributesBytes: 1_048_576,
     maxBatchEntries: 10,
-    maxBatchBytes: MIB,
+    maxBatchBytes: 1_048_576,
     maxDelaySeconds: 900,
     maxDeliveryAttempts: { min: 1, max: 1000, default: 5 },
     maxVisibilityTimeoutSeconds: 43_200,
     maxTriggerBatchSize: 10_000,
   },
   // 10,000 parts of at most 5 GiB each.
-  store: { maxKeyBytes: 1024, maxMetadataBytes: 2 * KIB, maxObjectBytes: 10_000 * 5 * GIB },
+  store: { maxKeyBytes: 1024, maxMetadataBytes: 2_048, maxObjectBytes: 53_687_091_200_000 },
   function: {
     maxTimeoutSeconds: 900,
     maxHttpTimeoutSeconds: 900,
-    maxEventBytes: MIB,
+    maxEventBytes: 1_048_576,
     eventRetries: { min: 0, max: 2, default: 2 },
   },
   sources: {
@@ -121,7 +120,7 @@ export const GCP_LIMITS: ProviderLimits = {
   queue: {
     maxMessageBytes: 10_000_000,
     maxAttributes: 100,
-    maxAttributesBytes: 100 * (256 + 1024),
+    maxAttributesBytes: 128_000, // 100 × (256 + 1,024)
     maxBatchEntries: 1000,
     maxBatchBytes: 10_000_000,
     maxDelaySeconds: 0,
@@ -129,13 +128,13 @@ export const GCP_LIMITS: ProviderLimits = {
     maxVisibilityTimeoutSeconds: 600,
     maxTriggerBatchSize: 1,
   },
-  store: { maxKeyBytes: 1024, maxMetadataBytes: 8 * KIB, maxObjectBytes: 5 * 1024 * GIB },
+  store: { maxKeyBytes: 1024, maxMetadataBytes: 8_192, maxObjectBytes: 5_497_558_138_880 },
   function: {
     maxTimeoutSeconds: 540,
     maxHttpTimeoutSeconds: 3600,
     // Events delivered through Eventarc; whether Pub/Sub-sourced triggers share it is unverified.
-    maxEventBytes: 512 * KIB,
-    eventRetries: { min: 0, max: Number.POSITIVE_INFINITY, default: 0 },
+    maxEventBytes: 524_288, // 512 KiB
+    eventRetries: { min: 0, max: Infinity, default: 0 },
   },
   sources: {
     'queue.maxMessageBytes': 'https://cloud.google.com/pubsub/quotas#resource_limits',
@@ -167,22 +166,26 @@ export const GCP_LIMITS: ProviderLimits = {
 export const AZURE_LIMITS: ProviderLimits = {
   provider: 'azure',
   queue: {
-    maxMessageBytes: 256 * KIB,
-    maxAttributes: Number.POSITIVE_INFINITY,
-    maxAttributesBytes: 64 * KIB,
+    maxMessageBytes: 262_144, // 256 KiB
+    maxAttributes: Infinity,
+    maxAttributesBytes: 65_536,
     maxBatchEntries: 4500,
-    maxBatchBytes: 256 * KIB,
-    maxDelaySeconds: Number.POSITIVE_INFINITY,
+    maxBatchBytes: 262_144,
+    maxDelaySeconds: Infinity,
     maxDeliveryAttempts: { min: 1, max: 2000, default: 10 },
     maxVisibilityTimeoutSeconds: 300,
     // The host's default maxMessageBatchSize; host.json can raise it.
     maxTriggerBatchSize: 1000,
   },
-  store: { maxKeyBytes: 1024, maxMetadataBytes: 8 * KIB, maxObjectBytes: 50_000 * 4000 * MIB },
+  store: {
+    maxKeyBytes: 1024,
+    maxMetadataBytes: 8_192,
+    maxObjectBytes: 209_715_200_000_000,
+  },
   function: {
     maxTimeoutSeconds: 600,
     maxHttpTimeoutSeconds: 230,
-    maxEventBytes: 1024 * KIB,
+    maxEventBytes: 1_048_576,
     // Event Grid makes 1 to 30 delivery attempts, 30 by default: up to 29 retries.
     eventRetries: { min: 0, max: 29, default: 29 },
   },
