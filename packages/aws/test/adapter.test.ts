@@ -13,7 +13,12 @@ import {
   type SqsBatchResult,
 } from '@cloudport/aws';
 import { bindingVariable, type DeadLetterRecord, type Pipeline } from '@cloudport/core';
-import { type AdapterHarness, adapterConformance, type PlatformOutcome } from '@cloudport/testing';
+import {
+  type AdapterHarness,
+  adapterConformance,
+  type ObjectFact,
+  type PlatformOutcome,
+} from '@cloudport/testing';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { sqsClientFor } from './support/clients.js';
 import { functionUrlEvent, s3Notification, sqsBatch, toResponse } from './support/lambda-events.js';
@@ -112,6 +117,23 @@ async function awsHarness(pipeline: Pipeline): Promise<AdapterHarness<unknown, u
       return toResponse(result as HttpResultV2);
     },
     deadLetters: async (queue) => readRecords(urls.get(queue) ?? ''),
+    async exhaustObjectRetries(this: AdapterHarness, name: string, fact: ObjectFact) {
+      // Lambda runs an asynchronous event three times (two retries), then sends it to the
+      // on-failure destination or dead-letter queue that deploy configures.
+      const input = this.objectInput(fact);
+      const outcomes: PlatformOutcome[] = [];
+      for (let n = 0; n < 3; n++) {
+        outcomes.push(...this.outcomes(input, await this.run(name, input)));
+      }
+      const deadLetters = (await this.deadLetters('conf-dead'))
+        .filter((record) => (record.event as { key?: string } | undefined)?.key === fact.key)
+        .map((record) => ({ key: fact.key, reason: record.reason }));
+      return {
+        outcomes,
+        deadLetters,
+        platform: 'Lambda on-failure destination after the two asynchronous retries',
+      };
+    },
   };
 }
 

@@ -31,14 +31,23 @@ function countingSends(client: SQSClient, url: string, calls: SentBatch[]): SQSC
     Buffer.byteLength(entry.MessageBody ?? '') +
     Object.entries(entry.MessageAttributes ?? {}).reduce(
       (sum, [name, value]) =>
-        sum + Buffer.byteLength(name) + (value.DataType ?? '').length + Buffer.byteLength(value.StringValue ?? ''),
+        sum +
+        Buffer.byteLength(name) +
+        (value.DataType ?? '').length +
+        Buffer.byteLength(value.StringValue ?? ''),
       0,
     );
-  const send = (command: { input: Entry & { QueueUrl?: string; Entries?: Entry[] } }, options?: object) => {
+  const send = (
+    command: { input: Entry & { QueueUrl?: string; Entries?: Entry[] } },
+    options?: object,
+  ) => {
     const { input } = command;
     if (input.QueueUrl === url && (input.Entries || input.MessageBody !== undefined)) {
       const entries = input.Entries ?? [input];
-      calls.push({ entries: entries.length, bytes: entries.reduce((sum, e) => sum + bytesOf(e), 0) });
+      calls.push({
+        entries: entries.length,
+        bytes: entries.reduce((sum, e) => sum + bytesOf(e), 0),
+      });
     }
     return (client.send as (c: object, o?: object) => Promise<unknown>)(command, options);
   };
@@ -67,12 +76,23 @@ interface ServerCase {
   gaps: Record<string, string>;
 }
 
+/** Suite cases the SQS queue itself fails, on every server, with the reason. */
+const SQS_GAPS: Record<string, string> = {
+  'settling with the receipt of an earlier delivery is refused with PRECONDITION_FAILED':
+    'SqsQueue.complete and retry (src/queue/sqs.ts) pass a stale receipt handle to SQS, which ' +
+    'accepts it without effect, so the stale settle resolves',
+  'attributes of exactly 1048575 bytes of names and values are sent whole':
+    'SQS counts each attribute type name ("String") toward the 1 MiB message size, 54 bytes ' +
+    'for 9 attributes, so the queue refuses what the neutral limit allows',
+};
+
 const servers: ServerCase[] = [
-  { name: 'moto', start: startMoto, gaps: {} },
+  { name: 'moto', start: startMoto, gaps: { ...SQS_GAPS } },
   {
     name: 'fauxqs',
     start: startFauxqsInProcess,
     gaps: {
+      ...SQS_GAPS,
       // SQS accepts #x10000-#x10FFFF; fauxqs's check stops at #xFFFD.
       'a text body round trips unicode unchanged':
         'fauxqs 1.9.2 refuses characters above U+FFFF (emoji), which SQS accepts',

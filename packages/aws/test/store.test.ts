@@ -86,9 +86,26 @@ for (const server of cases) {
     let client: S3Client;
     const buckets = new Map<ObjectStore, string>();
 
+    // Bytes of parts and objects the server has acknowledged, by bucket and key.
+    const uploaded = new Map<string, number>();
+
     beforeAll(async () => {
       running = await server.start();
       client = s3ClientFor(running.endpoint);
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const result = await next(args);
+          const command = context.commandName;
+          if (command === 'UploadPartCommand' || command === 'PutObjectCommand') {
+            const input = args.input as { Bucket?: string; Key?: string; Body?: unknown };
+            const body = input.Body as { byteLength?: number } | undefined;
+            const at = `${input.Bucket}/${input.Key}`;
+            uploaded.set(at, (uploaded.get(at) ?? 0) + (body?.byteLength ?? 0));
+          }
+          return result;
+        },
+        { step: 'initialize', name: 'countUploadedBytes' },
+      );
     });
     afterAll(async () => {
       client?.destroy();
@@ -123,6 +140,13 @@ for (const server of cases) {
         buckets.delete(store);
         if (bucket) await removeBucket(client, bucket);
       },
+      // lib-storage uploads 4 parts of 8 MiB at once and fills the next meanwhile, and each
+      // part request holds a copy: about 70 MiB measured with 256 MiB.
+      streamMemory: {
+        maxGrowthBytes: 96 * MIB,
+        reason: 'the multipart upload keeps 4 parts of 8 MiB in flight and fills a fifth',
+      },
+      uploadedBytes: async (store, key) => uploaded.get(`${buckets.get(store)}/${key}`) ?? 0,
     });
 
     // moto checks preconditions on PutObject and CompleteMultipartUpload; fauxqs checks none.

@@ -2,7 +2,12 @@ import './helpers/functions-host.js';
 import { randomUUID } from 'node:crypto';
 import { ServiceBusClient } from '@azure/service-bus';
 import { type DeadLetterRecord, type Pipeline, queue } from '@cloudport/core';
-import { type AdapterHarness, adapterConformance } from '@cloudport/testing';
+import {
+  type AdapterHarness,
+  adapterConformance,
+  type ObjectFact,
+  type PlatformOutcome,
+} from '@cloudport/testing';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import {
   type ServiceBusBroker,
@@ -94,6 +99,27 @@ async function azureHarness(
       }
       await dead.close();
       return records;
+    },
+    async exhaustObjectRetries(
+      this: AdapterHarness<HostInvocation[], HostResult[]>,
+      name: string,
+      fact: ObjectFact,
+    ) {
+      // Event Grid redelivers a failed event (30 attempts by default), then dead-letters it to
+      // the storage container deploy configures; three deliveries stand for the attempts.
+      const input = this.objectInput(fact);
+      const outcomes: PlatformOutcome[] = [];
+      for (let n = 0; n < 3; n++) {
+        outcomes.push(...this.outcomes(input, await this.run(name, input)));
+      }
+      const deadLetters = (await this.deadLetters('conf-dead'))
+        .filter((record) => (record.event as { key?: string } | undefined)?.key === fact.key)
+        .map((record) => ({ key: fact.key, reason: record.reason }));
+      return {
+        outcomes,
+        deadLetters,
+        platform: 'Event Grid dead-lettering after its delivery attempts',
+      };
     },
     close: () => registered.close(),
   };

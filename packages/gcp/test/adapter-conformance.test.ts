@@ -1,6 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type DeadLetterRecord, encodeBody, type Pipeline, type QueueRef } from '@cloudport/core';
-import { type AdapterHarness, adapterConformance, type ObjectFact } from '@cloudport/testing';
+import {
+  type AdapterHarness,
+  adapterConformance,
+  type ObjectFact,
+  type PlatformOutcome,
+} from '@cloudport/testing';
 import { PubSub } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -179,6 +184,27 @@ if (whenEmulator({ describe, it }, 'GCP adapter conformance')) {
         }
         await reader.close();
         return records;
+      },
+      async exhaustObjectRetries(
+        this: AdapterHarness<Input, Output>,
+        name: string,
+        fact: ObjectFact,
+      ) {
+        // Eventarc redelivers a failed event under the retry policy deploy sets, then its
+        // Pub/Sub subscription's dead-letter topic takes it; three deliveries stand for that.
+        const input = this.objectInput(fact);
+        const outcomes: PlatformOutcome[] = [];
+        for (let n = 0; n < 3; n++) {
+          outcomes.push(...this.outcomes(input, await this.run(name, input)));
+        }
+        const deadLetters = (await this.deadLetters('conf-dead'))
+          .filter((record) => (record.event as { key?: string } | undefined)?.key === fact.key)
+          .map((record) => ({ key: fact.key, reason: record.reason }));
+        return {
+          outcomes,
+          deadLetters,
+          platform: "Eventarc retries, then the dead-letter topic of the trigger's subscription",
+        };
       },
       close: async () => {
         for (const server of served.values()) await server.close();

@@ -15,7 +15,7 @@ import {
   LOCAL_CAPABILITIES,
   type LocalInput,
 } from '@cloudport/local';
-import { type AdapterHarness, adapterConformance } from '@cloudport/testing';
+import { type AdapterHarness, adapterConformance, type PlatformOutcome } from '@cloudport/testing';
 import { describe, it } from 'vitest';
 
 async function localHarness(pipeline: Pipeline): Promise<AdapterHarness<LocalInput, Settled[]>> {
@@ -91,6 +91,19 @@ async function localHarness(pipeline: Pipeline): Promise<AdapterHarness<LocalInp
       const received = await dlq.receive({ maxMessages: 100 });
       for (const message of received) await dlq.complete(message);
       return received.map((message) => message.body as DeadLetterRecord);
+    },
+    exhaustObjectRetries: async (name, fact) => {
+      // The runtime's own path: the write fires the event, and draining retries it until the
+      // event queue's attempts run out and sets it aside.
+      await runtime.store(fact.bucket).put(fact.key, 'fails every time');
+      const summary = await runtime.drain();
+      const counts = summary.functions[name];
+      const outcomes: PlatformOutcome[] = Array(counts?.retried ?? 0).fill('failed');
+      for (let n = 0; n < (counts?.deadLettered ?? 0); n++) outcomes.push('acknowledged');
+      const deadLetters = summary.deadLetters
+        .filter((letter) => letter.function === name)
+        .map((letter) => ({ key: fact.key, reason: letter.reason }));
+      return { outcomes, deadLetters };
     },
     close: async () => {
       await runtime.close();

@@ -10,6 +10,23 @@ import { LOCAL_CAPABILITIES } from '../src/capabilities.js';
 import { MinHeap } from '../src/queue/heap.js';
 import { type LocalQueue, type LocalQueueOptions, openLocalQueue } from '../src/queue/index.js';
 
+// Records the chunks each queue folder's batches were written in, for the suite's sentBatches.
+const chunks = vi.hoisted(() => new Map<string, Array<{ entries: number; bytes: number }>>());
+vi.mock('../src/queue/limits.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../src/queue/limits.js')>();
+  const splitBatch: typeof real.splitBatch = (settings, messages) => {
+    const split = real.splitBatch(settings, messages);
+    const calls = chunks.get(settings.dir) ?? [];
+    for (const chunk of split) {
+      calls.push({ entries: chunk.length, bytes: chunk.reduce((sum, m) => sum + m.size, 0) });
+    }
+    chunks.set(settings.dir, calls);
+    return split;
+  };
+
+  return { ...real, splitBatch };
+});
+
 const dirs: string[] = [];
 const opened: LocalQueue<unknown>[] = [];
 const KIB = 1024;
@@ -62,6 +79,7 @@ for (const profile of [undefined, 'aws'] as const) {
       create: async (settings) => openLocalQueue({ ...settings, dir: await freshDir(), profile }),
       cleanup: (queue: ConsumableQueue<unknown>) => (queue as LocalQueue<unknown>).close(),
       deadLetters: (queue) => (queue as LocalQueue<unknown>).deadLetters(),
+      sentBatches: (queue) => chunks.get((queue as LocalQueue<unknown>).dir) ?? [],
       limits: profile === 'aws' ? AWS_LIMITS : undefined,
     },
   );

@@ -60,6 +60,18 @@ async function filesBelow(dir: string): Promise<string[]> {
 
 const sha256 = (data: string | Buffer) => `"${createHash('sha256').update(data).digest('hex')}"`;
 
+/** Bytes written so far to the staging files of uploads in progress. */
+async function stagedBytes(store: ObjectStore): Promise<number> {
+  const staging = join((store as FileStore).dir, '.cloudport-tmp');
+  let bytes = 0;
+  for (const name of await readdir(staging).catch(() => [])) {
+    if (name.endsWith('.data'))
+      bytes += (await stat(join(staging, name)).catch(() => ({ size: 0 }))).size;
+  }
+
+  return bytes;
+}
+
 storeConformance(
   { describe, it },
   {
@@ -67,6 +79,7 @@ storeConformance(
     capabilities: LOCAL_CAPABILITIES,
     create: () => freshStore(),
     cleanup: (store) => rm(dirname((store as FileStore).dir), { recursive: true, force: true }),
+    uploadedBytes: stagedBytes,
   },
 );
 
