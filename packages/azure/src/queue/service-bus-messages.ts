@@ -6,6 +6,7 @@ import {
   decodeBody,
   encodeBody,
   InvalidConfigError,
+  InvalidMessageError,
   MessageTooLargeError,
   type ReceivedMessage,
   type SendEntry,
@@ -243,9 +244,10 @@ function encodeEntryBody(settings: MessageSettings, body: unknown, label: string
     const bytes = encodeBody(settings.body, body);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   } catch (cause) {
-    throw invalid(
-      settings,
-      `the body of ${label} does not fit a ${settings.body} queue (${(cause as Error).message})`,
+    throw new InvalidMessageError(
+      `Send to queue ${settings.queue}: the body of ${label} does not fit a ${settings.body} ` +
+        `queue (${(cause as Error).message})`,
+      { provider: 'azure', cause },
     );
   }
 }

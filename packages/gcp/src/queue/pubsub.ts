@@ -48,7 +48,12 @@ export function createPubSubQueue<T>(options: PubSubQueueOptions<T>): MessageQue
     // Ordering is switched on for the publisher only; messages without a key are unaffected.
     return (await client()).topic(options.topic ?? queue.name, {
       messageOrdering: true,
-      batching: { maxMessages: limits.maxBatchEntries, maxMilliseconds: 10 },
+      // The client clamps maxBytes to its own 9 MiB cap; without it, it batches by 1 MiB.
+      batching: {
+        maxMessages: limits.maxBatchEntries,
+        maxBytes: limits.maxBatchBytes,
+        maxMilliseconds: 10,
+      },
     });
   });
 
