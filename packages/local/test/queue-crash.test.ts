@@ -18,17 +18,42 @@ type KillPoint =
       count: number;
       ticks: number;
     }
+  | {
+      kind: 'frozen-at';
+      op: 'dead-letter' | 'replay' | 'delayed-send' | 'delayed-retry';
+      count: number;
+      /** The file call of that operation to stop at, and whether before or after it ran. */
+      call: 'writeFile' | 'rename' | 'unlink';
+      phase: 'before' | 'after';
+    }
   | { kind: 'after-lines'; lines: number }
   | { kind: 'after-ms'; ms: number };
+
+/** What the ledger says of one message: where it is, and where a pending operation moves it. */
+interface Track {
+  tag: string | undefined;
+  state: Place;
+  /** Set while an operation on the message started and was not acknowledged. */
+  pending: Place | undefined;
+}
+
+type Place = 'live' | 'dead' | 'gone';
 
 interface Ledger {
   /** Tags whose send started. */
   sending: Set<string>;
   /** Acknowledged sends: tag to message id. */
   sent: Map<string, string>;
-  completing: Set<string>;
-  /** Acknowledged completes, in order, repeats included. */
-  completed: string[];
+  messages: Map<string, Track>;
+  /** Acknowledged operations that break the contract, found while reading the ledger. */
+  broken: string[];
+  tally: {
+    completed: number;
+    deadLettered: number;
+    replayed: number;
+    delayedSends: number;
+    delayedRetries: number;
+  };
 }
 
 let root = '';
@@ -44,7 +69,7 @@ afterAll(async () => {
 
 /** Runs one child until the kill point, SIGKILLs it (unless it finished) and waits for its exit. */
 async function runChild(dir: string, log: string, run: string, seed: number, point: KillPoint) {
-  const freeze = point.kind === 'frozen' ? [point.op, `${point.count}`, `${point.ticks}`] : [];
+  const freeze = freezeArgs(point);
   const child = spawn(process.execPath, [CHILD, dir, log, run, `${seed}`, ...freeze], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -61,6 +86,14 @@ async function runChild(dir: string, log: string, run: string, seed: number, poi
   return outcome;
 }
 
+function freezeArgs(point: KillPoint): string[] {
+  if (point.kind === 'frozen') return [point.op, `${point.count}`, `${point.ticks}`];
+  if (point.kind === 'frozen-at')
+    return [point.op, `${point.count}`, `${point.call}:${point.phase}`];
+
+  return [];
+}
+
 async function killWhen(child: ChildProcess, log: string, point: KillPoint): Promise<string> {
   const stdout = child.stdout as NodeJS.ReadableStream;
   const printed = (word: string) =>
@@ -71,7 +104,7 @@ async function killWhen(child: ChildProcess, log: string, point: KillPoint): Pro
         if (seen.includes(`${word}\n`)) done();
       });
     });
-  if (point.kind === 'frozen') {
+  if (point.kind === 'frozen' || point.kind === 'frozen-at') {
     await printed('frozen');
     return 'killed while frozen';
   }
@@ -87,23 +120,125 @@ async function killWhen(child: ChildProcess, log: string, point: KillPoint): Pro
   }
 }
 
+/**
+ * Replays the ledger: every acknowledged operation fixes where its message is; one that
+ * started and was not acknowledged (its run was killed) leaves two places possible.
+ */
 function readLedger(text: string): Ledger {
   const ledger: Ledger = {
     sending: new Set(),
     sent: new Map(),
-    completing: new Set(),
-    completed: [],
+    messages: new Map(),
+    broken: [],
+    tally: { completed: 0, deadLettered: 0, replayed: 0, delayedSends: 0, delayedRetries: 0 },
   };
-  for (const line of text.split('\n')) {
-    const [word, first, second] = line.split(' ');
-    if (word === 'sending') ledger.sending.add(first as string);
-    if (word === 'sent') ledger.sent.set(first as string, second as string);
-    if (word === 'completing') ledger.completing.add(first as string);
-    if (word === 'completed') ledger.completed.push(first as string);
+  const track = (id: string): Track => {
+    let found = ledger.messages.get(id);
+    if (!found) {
+      found = { tag: undefined, state: 'live', pending: undefined };
+      ledger.messages.set(id, found);
+    }
+    return found;
+  };
+  const may = (message: Track, place: Place) =>
+    message.state === place || message.pending === place;
+  for (const [at, line] of text.split('\n').entries()) {
+    const [word, first = '', second = ''] = line.split(' ');
+    const message =
+      word === 'sending' || !first ? undefined : track(word === 'sent' ? second : first);
+    const broken = (what: string) => ledger.broken.push(`line ${at + 1} "${line}": ${what}`);
+    if (word === 'sending') {
+      ledger.sending.add(first);
+      if (Number(second) > 0) ledger.tally.delayedSends += 1;
+    }
+    if (!message) continue;
+    if (word === 'sent') {
+      ledger.sent.set(first, second);
+      message.tag = first;
+    } else if (word === 'received') {
+      if (!may(message, 'live')) broken(`delivered while ${message.state}`);
+      message.tag = second;
+      Object.assign(message, { state: 'live', pending: undefined });
+    } else if (word === 'completing') {
+      message.pending = 'gone';
+    } else if (word === 'completed') {
+      if (message.state === 'gone') broken('completed twice');
+      Object.assign(message, { state: 'gone', pending: undefined });
+      ledger.tally.completed += 1;
+    } else if (word === 'retrying') {
+      message.pending = undefined;
+      if (Number(second) > 0) ledger.tally.delayedRetries += 1;
+    } else if (word === 'dead-lettering') {
+      message.pending = 'dead';
+    } else if (word === 'dead-lettered') {
+      Object.assign(message, { state: 'dead', pending: undefined });
+      ledger.tally.deadLettered += 1;
+    } else if (word === 'replaying') {
+      // Replays name only messages the run saw as dead letters.
+      if (!may(message, 'dead')) broken(`listed as a dead letter while ${message.state}`);
+      Object.assign(message, { state: 'dead', pending: 'live' });
+    } else if (word === 'replayed') {
+      Object.assign(message, { state: 'live', pending: undefined });
+      ledger.tally.replayed += 1;
+    }
   }
 
   return ledger;
 }
+
+/**
+ * Opens the queue as the next run would and checks it against the ledger: every message the
+ * ledger knows is exactly once live (waiting or in flight), dead-lettered with its reason, or
+ * gone after a complete, wherever its last acknowledged operation (or the pending one) put
+ * it, and nothing is there that nobody sent.
+ */
+async function checkQueue(dir: string, log: string, context: string): Promise<Ledger> {
+  const queue = await openLocalQueue<{ tag: string }>({ ...SETTINGS, dir });
+  const live = await queue.browse();
+  const dead = await queue.deadLetters();
+  await queue.close();
+  const ledger = readLedger(await readFile(log, 'utf8'));
+  expect(ledger.broken, context).toEqual([]);
+
+  const places = new Map<string, Place>();
+  const tags = new Map<string, string>();
+  const problems: string[] = [];
+  const found = [
+    ...live.map((message) => ['live', message] as const),
+    ...dead.map((letter) => ['dead', letter] as const),
+  ];
+  for (const [place, message] of found) {
+    const id = message.messageId;
+    const tag = message.body.tag;
+    if (places.has(id)) problems.push(`${id} is ${places.get(id)} and ${place}`);
+    places.set(id, place);
+    if (tags.has(tag)) problems.push(`tag ${tag} is held by ${tags.get(tag)} and ${id}`);
+    tags.set(tag, id);
+    if (!ledger.sending.has(tag)) problems.push(`${id} holds ${tag}, which nobody sent`);
+    const sentAs = ledger.sent.get(tag);
+    if (sentAs !== undefined && sentAs !== id)
+      problems.push(`${tag} was sent as ${sentAs}, not ${id}`);
+    const known = ledger.messages.get(id)?.tag;
+    if (known !== undefined && known !== tag) problems.push(`${id} holds ${tag}, not ${known}`);
+  }
+  for (const letter of dead) {
+    const wanted = `rejected ${letter.body.tag}`;
+    if (letter.reason !== wanted)
+      problems.push(`${letter.messageId} has reason "${letter.reason}"`);
+  }
+  for (const [id, message] of ledger.messages) {
+    const place = places.get(id) ?? 'gone';
+    const allowed = [message.state, ...(message.pending ? [message.pending] : [])];
+    if (!allowed.includes(place))
+      problems.push(`${id} is ${place}, expected ${allowed.join(' or ')}`);
+  }
+  expect(problems, context).toEqual([]);
+
+  return ledger;
+}
+
+// The same settings as the children.
+const SETTINGS = { name: 'crash-test', body: 'json', maxAttempts: 1000, logger: false } as const;
 
 const DETERMINISTIC: KillPoint[] = [
   { kind: 'frozen', op: 'send', count: 3, ticks: 0 },
@@ -114,13 +249,27 @@ const DETERMINISTIC: KillPoint[] = [
   { kind: 'frozen', op: 'complete', count: 3, ticks: 0 },
   { kind: 'frozen', op: 'complete', count: 6, ticks: 1 },
   { kind: 'frozen', op: 'retry', count: 1, ticks: 1 },
+  // Dead-lettering writes the dead copy, then removes the live file: stop before, between
+  // and after.
+  { kind: 'frozen-at', op: 'dead-letter', count: 1, call: 'rename', phase: 'before' },
+  { kind: 'frozen-at', op: 'dead-letter', count: 2, call: 'unlink', phase: 'before' },
+  { kind: 'frozen-at', op: 'dead-letter', count: 4, call: 'unlink', phase: 'before' },
+  { kind: 'frozen-at', op: 'dead-letter', count: 3, call: 'unlink', phase: 'after' },
+  // Replay renames the dead file back into the ready folder.
+  { kind: 'frozen-at', op: 'replay', count: 1, call: 'rename', phase: 'before' },
+  { kind: 'frozen-at', op: 'replay', count: 2, call: 'rename', phase: 'after' },
+  { kind: 'frozen-at', op: 'delayed-send', count: 1, call: 'writeFile', phase: 'before' },
+  { kind: 'frozen-at', op: 'delayed-send', count: 2, call: 'rename', phase: 'before' },
+  { kind: 'frozen-at', op: 'delayed-send', count: 3, call: 'rename', phase: 'after' },
+  { kind: 'frozen-at', op: 'delayed-retry', count: 1, call: 'rename', phase: 'before' },
+  { kind: 'frozen-at', op: 'delayed-retry', count: 2, call: 'rename', phase: 'after' },
   { kind: 'after-lines', lines: 1 },
   { kind: 'after-lines', lines: 60 },
   { kind: 'after-lines', lines: 200 },
 ];
 
 describe('local queue after SIGKILL', () => {
-  it('loses no acknowledged send and redelivers no acknowledged complete', async () => {
+  it('keeps every message exactly once completed, waiting or dead-lettered', async () => {
     const dir = join(root, 'queue');
     const log = join(root, 'ledger.log');
     const random: KillPoint[] = [1, 2, 3].map(() => ({
@@ -130,41 +279,20 @@ describe('local queue after SIGKILL', () => {
     const points = [...DETERMINISTIC, ...random];
     const outcomes: string[] = [];
     for (const [at, point] of points.entries()) {
-      outcomes.push(await runChild(dir, log, `r${at}`, 1000 + at, point));
+      const outcome = await runChild(dir, log, `r${at}`, 1000 + at, point);
+      outcomes.push(outcome);
+      const context = `after run r${at}, killed at ${JSON.stringify(point)}: ${outcome}`;
+      if (point.kind.startsWith('frozen')) expect(outcome, context).toBe('killed while frozen');
+      await checkQueue(dir, log, context);
     }
 
-    // The same settings as the children: a message abandoned in flight by several killed runs
-    // has used several attempts, and a lower maxAttempts would dead-letter it on open.
-    const settings = { dir, name: 'crash-test', body: 'json', maxAttempts: 1000 } as const;
-    const queue = await openLocalQueue<{ tag: string }>(settings);
-    const drained = new Map<string, string>();
-    for (let batch = await queue.receive({ maxMessages: 100 }); batch.length > 0; ) {
-      for (const message of batch) {
-        expect(drained.has(message.messageId), `${message.messageId} drained twice`).toBe(false);
-        drained.set(message.messageId, message.body.tag);
-        await queue.complete(message);
-      }
-      batch = await queue.receive({ maxMessages: 100 });
-    }
-    expect(queue.counts()).toEqual({ ready: 0, delayed: 0, inFlight: 0, dead: 0 });
-    await queue.close();
-
-    const ledger = readLedger(await readFile(log, 'utf8'));
     const context = `kill points: ${JSON.stringify(points)}; outcomes: ${outcomes.join(', ')}`;
-    expect(ledger.sent.size, context).toBeGreaterThan(50);
-    expect(ledger.completed.length, context).toBeGreaterThan(20);
-    const lost = [...ledger.sent].filter(
-      ([, id]) => !drained.has(id) && !ledger.completing.has(id),
-    );
-    expect(lost, `acknowledged sends missing; ${context}`).toEqual([]);
-    const twice = ledger.completed.filter((id, at) => ledger.completed.indexOf(id) !== at);
-    expect(twice, `completed twice; ${context}`).toEqual([]);
-    const reappeared = ledger.completed.filter((id) => drained.has(id));
-    expect(reappeared, `delivered after an acknowledged complete; ${context}`).toEqual([]);
-    const phantoms = [...drained.values()].filter((tag) => !ledger.sending.has(tag));
-    expect(phantoms, `messages nobody sent; ${context}`).toEqual([]);
-    for (const [tag, id] of ledger.sent) {
-      if (drained.has(id)) expect(drained.get(id), `body of ${id}`).toBe(tag);
-    }
+    const { sent, tally } = await checkQueue(dir, log, context);
+    expect(sent.size, context).toBeGreaterThan(50);
+    expect(tally.completed, context).toBeGreaterThan(20);
+    expect(tally.deadLettered, context).toBeGreaterThan(5);
+    expect(tally.replayed, context).toBeGreaterThan(5);
+    expect(tally.delayedSends, context).toBeGreaterThan(5);
+    expect(tally.delayedRetries, context).toBeGreaterThan(5);
   }, 120_000);
 });
