@@ -1,7 +1,9 @@
 import {
+  createInvoker,
   createJsonLogger,
   type HttpTrigger,
   InvalidConfigError,
+  type Invocation,
   invoke,
   isCloudportError,
   type Logger,
@@ -85,27 +87,34 @@ export function createHandler(
   return fn.trigger.kind === 'http' ? httpHandler(prepared) : eventHandler(prepared);
 }
 
-/** The handler of object, queue and schedule functions: no work beyond the shared loop. */
+/**
+ * The handler of object, queue and schedule functions: the shared loop itself, so that it adds
+ * no frame between Lambda and the user's handler (every frame makes each error thrown there
+ * dearer to capture and to log).
+ */
 function eventHandler(prepared: Prepared): LambdaHandler {
   const { pipeline, fn, codec, resolver, logger } = prepared;
-  const onFailure = (error: unknown, invocationId: string): never => {
-    logger.error('invocation failed', { invocationId, error });
-    throw error;
-  };
 
-  return (event, context) =>
-    invoke({
-      adapter: codec,
-      pipeline,
-      fn,
-      input: event,
-      resolver,
-      logger,
-      invocationId: context?.awsRequestId || randomId(),
-      // Asked only when the handler wants it: Lambda counts down from its own deadline.
-      remainingTimeMs: context && (() => context.getRemainingTimeInMillis()),
-      onFailure,
-    }) as Promise<LambdaResult>;
+  return createInvoker({
+    adapter: codec,
+    pipeline,
+    fn,
+    resolver,
+    logger,
+    invocation: invocationOf,
+    onFailure: (error: unknown, invocationId: string): never => {
+      logger.error('invocation failed', { invocationId, error });
+      throw error;
+    },
+  }) as LambdaHandler;
+}
+
+function invocationOf(context: LambdaContext | undefined): Invocation {
+  return {
+    invocationId: context?.awsRequestId || randomId(),
+    // Asked only when the handler wants it: Lambda counts down from its own deadline.
+    remainingTimeMs: context && (() => context.getRemainingTimeInMillis()),
+  };
 }
 
 /** The handler of HTTP functions: 404 for other routes, 500 without details on failure. */

@@ -51,7 +51,14 @@ export {
   type ScheduleEvent,
   toJsonEvent,
 } from './events.js';
-export { type InvokeOptions, invoke, runUnits } from './invoke.js';
+export {
+  createInvoker,
+  type Invocation,
+  type InvokeOptions,
+  type InvokerOptions,
+  invoke,
+  runUnits,
+} from './invoke.js';
 export {
   AWS_LIMITS,
   AZURE_LIMITS,

@@ -7,8 +7,21 @@ import { type DeadLetterRecord, type Outcome, outcomeOfError } from './outcomes.
 import type { Pipeline, PipelineFunction } from './pipeline.js';
 import { isActiveResolver, type ResourceResolver, withResolver } from './resolver.js';
 
+/** What the platform tells about one invocation: its id and how long it may run. */
+export interface Invocation {
+  invocationId: string;
+  /** Epoch milliseconds at which the platform stops the invocation. */
+  deadline?: number | undefined;
+  /**
+   * Milliseconds the platform still gives the invocation, asked only when the handler wants
+   * to know (its signal or `remainingTimeMs()`); takes precedence over `deadline`.
+   */
+  remainingTimeMs?: (() => number) | undefined;
+  signal?: AbortSignal | undefined;
+}
+
 /** Everything one invocation needs. */
-export interface InvokeOptions<Input, Output = unknown> {
+export interface InvokeOptions<Input, Output = unknown> extends Invocation {
   /** Only `decode` and `encode` are used, so an adapter may pass a part of itself. */
   adapter: Pick<Adapter<Input, Output>, 'decode' | 'encode'>;
   pipeline: Pipeline;
@@ -16,15 +29,6 @@ export interface InvokeOptions<Input, Output = unknown> {
   input: Input;
   resolver: ResourceResolver;
   logger: Logger;
-  invocationId: string;
-  /** Epoch milliseconds at which the platform stops the invocation. */
-  deadline?: number;
-  /**
-   * Milliseconds the platform still gives the invocation, asked only when the handler wants
-   * to know (its signal or `remainingTimeMs()`); takes precedence over `deadline`.
-   */
-  remainingTimeMs?: (() => number) | undefined;
-  signal?: AbortSignal;
   /**
    * Called when the invocation fails as a whole: the input could not be decoded, the result
    * could not be encoded, or the adapter's encoding fails the invocation on purpose. What it
@@ -33,7 +37,18 @@ export interface InvokeOptions<Input, Output = unknown> {
   onFailure?: ((error: unknown, invocationId: string) => Output) | undefined;
 }
 
+/** What {@link createInvoker} prepares once: all of {@link InvokeOptions} but the call's own. */
+export interface InvokerOptions<Input, Output, Platform>
+  extends Omit<InvokeOptions<Input, Output>, 'input' | keyof Invocation> {
+  /** Reads the invocation's id and time from what the platform passes beside the input. */
+  invocation(platform: Platform): Invocation;
+}
+
 type RunOptions = Omit<InvokeOptions<unknown>, 'adapter' | 'input' | 'onFailure'>;
+/** What every unit of an invocation shares. */
+type Shared = Pick<InvokeOptions<unknown>, 'pipeline' | 'fn' | 'resolver' | 'logger'>;
+type Setup = Omit<InvokeOptions<unknown>, 'input' | keyof Invocation> &
+  Partial<Invocation> & { invocation?: (platform: unknown) => Invocation };
 type EventHandler = (event: NeutralEvent, context: HandlerContext) => unknown;
 type RequestHandler = (request: Request, context: HandlerContext) => Promise<Response>;
 
@@ -52,34 +67,61 @@ const ABORT_MARGIN_MS = 500;
  * const output = await invoke({ adapter, pipeline, fn, input, resolver, logger, invocationId });
  */
 export function invoke<Input, Output>(options: InvokeOptions<Input, Output>): Promise<Output> {
-  // A deployed function binds one resolver at cold start; entering a scope for it would only
-  // cost time on every invocation (and, on Node 20, switch async hooks on for the process).
-  if (isActiveResolver(options.resolver)) return run(options, options.adapter) as Promise<Output>;
+  return execute(options as Setup, options.input, undefined, undefined) as Promise<Output>;
+}
 
-  return withResolver(options.resolver, () => run(options, options.adapter)) as Promise<Output>;
+/**
+ * Prepares {@link invoke} for one function: the returned function takes the platform's input
+ * and what the platform passes beside it (such as the Lambda context), from which `invocation`
+ * reads the id and the time. It runs the handler directly, with no frame of its own in the
+ * stack, so that the errors handlers throw cost no more to capture than without cloudport.
+ *
+ * @example
+ * export const handler = createInvoker({ adapter, pipeline, fn, resolver, logger,
+ *   invocation: (context) => ({ invocationId: context.awsRequestId }) });
+ */
+export function createInvoker<Input, Output, Platform>(
+  options: InvokerOptions<Input, Output, Platform>,
+): (input: Input, platform: Platform) => Promise<Output> {
+  return execute.bind(undefined, options as unknown as Setup) as (
+    input: Input,
+    platform: Platform,
+  ) => Promise<Output>;
 }
 
 /** Runs decoded units and settles their outcomes; the loop behind {@link invoke}. */
 export function runUnits(options: RunOptions, decoded: Decoded[]): Promise<Settled[]> {
-  return run(options, undefined, decoded) as Promise<Settled[]>;
+  return execute(options as Setup, undefined, undefined, decoded) as Promise<Settled[]>;
 }
 
 /**
- * Decodes (with an adapter) or takes the decoded units, runs them, and encodes the outcomes
- * (with an adapter) or returns them settled. It is one async function for the whole
- * invocation: a unit whose handler returns no promise costs no promise at all, and one that
- * does costs only the await of it.
+ * Decodes the input (or takes the decoded units), runs them, and encodes the outcomes (or
+ * returns them settled, for given units). It is one async function for the whole invocation:
+ * a unit whose handler returns no promise costs no promise at all, and one that does costs
+ * only the await of it.
  */
-async function run(
-  options: RunOptions & Partial<Pick<InvokeOptions<unknown>, 'input' | 'onFailure'>>,
-  adapter: InvokeOptions<unknown>['adapter'] | undefined,
-  given?: Decoded[],
+// `given` has a default so that it does not count in `length`: an invoker (this bound to its
+// setup) then declares the two parameters of a platform handler, as Lambda expects.
+async function execute(
+  setup: Setup,
+  input: unknown,
+  platform: unknown,
+  given: Decoded[] | undefined = undefined,
 ): Promise<unknown> {
-  const fn = options.fn;
-  const context = new InvocationContext(options);
+  // A deployed function binds one resolver at cold start; entering a scope for it would only
+  // cost time on every invocation (and, on Node 20, switch async hooks on for the process).
+  // Given units (runUnits) run in the caller's scope, whatever it is.
+  if (given === undefined && !isActiveResolver(setup.resolver)) {
+    return withResolver(setup.resolver, () => execute(setup, input, platform, given));
+  }
+  const invocation =
+    setup.invocation === undefined ? (setup as Invocation) : setup.invocation(platform);
+  const adapter = given === undefined ? setup.adapter : undefined;
+  const fn = setup.fn;
+  const context = new InvocationContext(setup, invocation);
+  const options: Shared = setup;
   try {
-    const decoded =
-      given ?? (adapter as InvokeOptions<unknown>['adapter']).decode(fn, options.input);
+    const decoded = given ?? (adapter as Setup['adapter']).decode(fn, input);
     const handler = fn.handler as EventHandler;
     const settled: Settled[] = new Array(decoded.length);
     let failedKeys: Set<string> | undefined;
@@ -124,13 +166,13 @@ async function run(
     return adapter === undefined ? settled : adapter.encode(fn, settled);
   } catch (error) {
     context.dispose();
-    if (adapter === undefined || options.onFailure === undefined) throw error;
-    return options.onFailure(error, options.invocationId);
+    if (adapter === undefined || setup.onFailure === undefined) throw error;
+    return setup.onFailure(error, invocation.invocationId);
   }
 }
 
 async function runRequest(
-  options: RunOptions,
+  options: Shared,
   context: HandlerContext,
   unit: { id: string; request: () => Request },
 ): Promise<Settled> {
@@ -144,7 +186,7 @@ async function runRequest(
 
 /** The outcome of what a unit threw (or failed to decode with), logged and settled. */
 function settleError(
-  options: RunOptions,
+  options: Shared,
   context: HandlerContext,
   unit: Decoded,
   error: unknown,
@@ -171,7 +213,7 @@ function withOutcome(unit: Decoded, outcome: Outcome): Settled {
  * takes over; a failed forward becomes a retry, so nothing is lost.
  */
 async function forward(
-  options: RunOptions,
+  options: Shared,
   unit: Decoded,
   outcome: Extract<Outcome, { kind: 'dead-letter' }>,
 ): Promise<Outcome> {
@@ -216,21 +258,23 @@ class InvocationContext implements HandlerContext {
   readonly invocationId: string;
   readonly pipeline: string;
   readonly functionName: string;
-  private readonly options: RunOptions;
+  private readonly options: Shared;
+  private readonly invocation: Invocation;
   private readonly end: number;
   private child: Logger | undefined;
   private controller: AbortController | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(options: RunOptions) {
+  constructor(options: Shared, invocation: Invocation) {
     this.options = options;
-    this.invocationId = options.invocationId;
+    this.invocation = invocation;
+    this.invocationId = invocation.invocationId;
     this.pipeline = options.pipeline.name;
     this.functionName = options.fn.name;
     this.end =
-      options.remainingTimeMs !== undefined
+      invocation.remainingTimeMs !== undefined
         ? Number.NaN
-        : (options.deadline ?? Date.now() + options.fn.timeoutSeconds * 1000);
+        : (invocation.deadline ?? Date.now() + options.fn.timeoutSeconds * 1000);
   }
 
   get logger(): Logger {
@@ -240,7 +284,7 @@ class InvocationContext implements HandlerContext {
 
   /** Aborts shortly before the deadline, so handlers can stop cleanly. */
   get signal(): AbortSignal {
-    if (this.options.signal) return this.options.signal;
+    if (this.invocation.signal) return this.invocation.signal;
     if (!this.controller) {
       const controller = new AbortController();
       const reason = new Error(`Invocation ${this.invocationId} reached its time limit.`);
@@ -257,7 +301,7 @@ class InvocationContext implements HandlerContext {
   }
 
   remainingTimeMs(): number {
-    const remaining = this.options.remainingTimeMs;
+    const remaining = this.invocation.remainingTimeMs;
 
     return remaining !== undefined ? remaining() : this.end - Date.now();
   }

@@ -3,6 +3,7 @@ import {
   type Adapter,
   bucket,
   type CapabilityDeclaration,
+  createInvoker,
   currentResolver,
   type DeadLetterRecord,
   type Decoded,
@@ -31,6 +32,7 @@ import {
   readAll,
   runUnits,
   type Settled,
+  setDefaultResolver,
   UnsupportedError,
 } from '@cloudport/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -717,5 +719,67 @@ describe('invoke: the time left and failures of the whole invocation', () => {
 
     expect(outcomes(sync)).toEqual({ a: 'processed', b: 'retry', c: 'processed' });
     expect(outcomes(async)).toEqual(outcomes(sync));
+  });
+});
+
+describe('createInvoker', () => {
+  it('runs invocations like invoke, reading the id and time from the platform argument', async () => {
+    const seen: Array<[string, number]> = [];
+    const { pipeline, fn, logger, resolver } = setup({
+      handler: (event: MessageEvent, context: HandlerContext) => {
+        seen.push([context.invocationId, context.remainingTimeMs()]);
+        if (event.id === 'b') throw new Error('no');
+      },
+    });
+    const invoker = createInvoker({
+      adapter: testAdapter,
+      pipeline,
+      fn,
+      resolver,
+      logger,
+      invocation: (platform: { requestId: string }) => ({
+        invocationId: platform.requestId,
+        remainingTimeMs: () => 7_000,
+      }),
+    });
+    const output = await invoker([{ id: 'a' }, { id: 'b' }], { requestId: 'req-1' });
+
+    expect(outcomes(output)).toEqual({ a: 'processed', b: 'retry' });
+    expect(seen).toEqual([
+      ['req-1', 7_000],
+      ['req-1', 7_000],
+    ]);
+    expect(invoker).toHaveLength(2);
+  });
+
+  it('puts one frame between its caller and the handler', async () => {
+    let stack = '';
+    const { pipeline, fn, logger, resolver } = setup({
+      handler: function throwsHere() {
+        stack = new Error('where').stack ?? '';
+      },
+    });
+    const invoker = createInvoker({
+      adapter: testAdapter,
+      pipeline,
+      fn,
+      resolver,
+      logger,
+      invocation: () => ({ invocationId: 'i' }),
+    });
+    const callsTheInvoker = () => invoker([{ id: 'a' }], undefined);
+    // As deployed: the function's resolver is the process default, so no scope is entered.
+    setDefaultResolver(resolver);
+    try {
+      await callsTheInvoker();
+    } finally {
+      setDefaultResolver(undefined);
+    }
+    const frames = stack.split('\n').slice(1);
+    const handlerAt = frames.findIndex((line) => line.includes('throwsHere'));
+    const callerAt = frames.findIndex((line) => line.includes('callsTheInvoker'));
+
+    expect(handlerAt).toBeGreaterThanOrEqual(0);
+    expect(callerAt - handlerAt).toBe(2);
   });
 });
