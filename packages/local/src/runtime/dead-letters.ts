@@ -66,13 +66,30 @@ export async function collectDeadLetters(sources: DeadLetterSources): Promise<De
   return entries;
 }
 
+/** A replay named ids that no dead letter has; nothing was replayed. */
+export class UnknownDeadLetterError extends InvalidConfigError {
+  /** The ids that matched no dead letter's message id or event id. */
+  readonly messageIds: string[];
+
+  constructor(messageIds: string[]) {
+    super(
+      `No dead letter has the id ${messageIds.map((id) => JSON.stringify(id)).join(', ')}; ` +
+        'nothing was replayed. List the dead letters for their message and event ids.',
+      { provider: 'local' },
+    );
+    this.name = 'UnknownDeadLetterError';
+    this.messageIds = messageIds;
+  }
+}
+
 /**
  * Replays dead letters (all, or those whose message or event id is listed): records in bound
  * dead-letter queues go back to the queue or function they failed in; a queue's own dead
  * letters become deliverable again. Every replayed event keeps its event id, so idempotent
  * handlers recognise it: a queue's own dead letters keep their message, a recorded message is
  * sent again carrying its event id in {@link EVENT_ID_ATTRIBUTE}, and a recorded object or
- * schedule event is queued again whole.
+ * schedule event is queued again whole. A listed id that no dead letter has is refused with
+ * {@link UnknownDeadLetterError} (`INVALID_CONFIG`) before anything is replayed.
  */
 export async function replayDeadLetters(
   sources: DeadLetterSources,
@@ -80,16 +97,31 @@ export async function replayDeadLetters(
   targets: ReplayTargets,
 ): Promise<number> {
   const wanted = ids ? new Set(ids) : undefined;
-  let replayed = 0;
+  const matched = new Set<string>();
+  const named = (...keys: string[]) => {
+    const hits = keys.filter((key) => wanted?.has(key));
+    for (const key of hits) matched.add(key);
+    return wanted === undefined || hits.length > 0;
+  };
+  const bound: Array<[LocalQueue<unknown>, string[] | undefined]> = [];
   for (const ref of boundQueues(sources.pipeline)) {
     const queue = await sources.openQueue(ref);
-    replayed += await replayRecords(sources, queue, wanted, targets);
+    bound.push([queue, wanted ? await recordsNamed(queue, named) : undefined]);
   }
+  const own: Array<[LocalQueue<unknown>, string[]]> = [];
   for (const [, queue] of await ownQueues(sources)) {
     const letters = await queue.deadLetters();
-    const chosen = letters
-      .filter((letter) => !wanted || wanted.has(letter.messageId) || wanted.has(eventIdOf(letter)))
-      .map((letter) => letter.messageId);
+    const chosen = letters.filter((letter) => named(letter.messageId, eventIdOf(letter)));
+    own.push([queue, chosen.map((letter) => letter.messageId)]);
+  }
+  const unknown = [...(wanted ?? [])].filter((id) => !matched.has(id));
+  if (unknown.length > 0) throw new UnknownDeadLetterError(unknown);
+
+  let replayed = 0;
+  for (const [queue, recordIds] of bound) {
+    replayed += await replayRecords(sources, queue, recordIds, targets);
+  }
+  for (const [queue, chosen] of own) {
     if (chosen.length > 0) replayed += await queue.replay(chosen);
   }
 
@@ -98,13 +130,13 @@ export async function replayDeadLetters(
 
 /**
  * Replays the records of one bound dead-letter queue, each event once however many copies it
- * has. With ids, only the records of the named events are received; the others are left
- * untouched, their delivery counts unchanged.
+ * has. With ids, only those records are received; the others are left untouched, their
+ * delivery counts unchanged.
  */
 async function replayRecords(
   sources: DeadLetterSources,
   queue: LocalQueue<unknown>,
-  wanted: ReadonlySet<string> | undefined,
+  ids: string[] | undefined,
   targets: ReplayTargets,
 ): Promise<number> {
   const replayed = new Set<string>();
@@ -116,10 +148,10 @@ async function replayRecords(
       await queue.complete(message);
     }
   };
-  if (wanted) {
-    const ids = await recordsNamed(queue, wanted);
-    if (ids.length > 0)
+  if (ids) {
+    if (ids.length > 0) {
       await settle(await queue.receiveIds(ids, { visibilityTimeoutSeconds: 300 }));
+    }
     return replayed.size;
   }
   for (;;) {
@@ -131,17 +163,20 @@ async function replayRecords(
   return replayed.size;
 }
 
-/** Message ids of every record whose event has a record with a wanted message or event id. */
+/**
+ * Message ids of every record whose event has a record with a wanted message or event id;
+ * `named` says whether a record's ids are wanted.
+ */
 async function recordsNamed(
   queue: LocalQueue<unknown>,
-  wanted: ReadonlySet<string>,
+  named: (...keys: string[]) => boolean,
 ): Promise<string[]> {
   const records = await queue.browse();
   const keys = new Set<string>();
   for (const message of records) {
     const record = message.body as Partial<DeadLetterRecord> | undefined;
-    const named = wanted.has(message.messageId) || wanted.has(record?.eventId ?? '');
-    if (named) keys.add(recordKey(message));
+    const eventId = typeof record?.eventId === 'string' ? [record.eventId] : [];
+    if (named(message.messageId, ...eventId)) keys.add(recordKey(message));
   }
 
   return records.filter((message) => keys.has(recordKey(message))).map((m) => m.messageId);
