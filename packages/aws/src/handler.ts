@@ -110,11 +110,24 @@ function eventHandler(prepared: Prepared): LambdaHandler {
 }
 
 function invocationOf(context: LambdaContext | undefined): Invocation {
-  return {
-    invocationId: context?.awsRequestId || randomId(),
-    // Asked only when the handler wants it: Lambda counts down from its own deadline.
-    remainingTimeMs: context && (() => context.getRemainingTimeInMillis()),
-  };
+  const invocationId = context?.awsRequestId || randomId();
+
+  return context === undefined ? { invocationId } : new LambdaInvocation(invocationId, context);
+}
+
+/** One object per call: the time left is asked of Lambda, which counts down its own deadline. */
+class LambdaInvocation implements Invocation {
+  readonly invocationId: string;
+  private readonly context: LambdaContext;
+
+  constructor(invocationId: string, context: LambdaContext) {
+    this.invocationId = invocationId;
+    this.context = context;
+  }
+
+  remainingTimeMs(): number {
+    return this.context.getRemainingTimeInMillis();
+  }
 }
 
 /** The handler of HTTP functions: 404 for other routes, 500 without details on failure. */

@@ -13,8 +13,9 @@ export interface Invocation {
   /** Epoch milliseconds at which the platform stops the invocation. */
   deadline?: number | undefined;
   /**
-   * Milliseconds the platform still gives the invocation, asked only when the handler wants
-   * to know (its signal or `remainingTimeMs()`); takes precedence over `deadline`.
+   * Milliseconds the platform still gives the invocation, asked (as a method of this object)
+   * only when the handler wants to know (its signal or `remainingTimeMs()`); takes precedence
+   * over `deadline`.
    */
   remainingTimeMs?: (() => number) | undefined;
   signal?: AbortSignal | undefined;
@@ -301,9 +302,10 @@ class InvocationContext implements HandlerContext {
   }
 
   remainingTimeMs(): number {
-    const remaining = this.invocation.remainingTimeMs;
+    // Called on the invocation, so that it may be a method of an adapter's own object.
+    if (this.invocation.remainingTimeMs !== undefined) return this.invocation.remainingTimeMs();
 
-    return remaining !== undefined ? remaining() : this.end - Date.now();
+    return this.end - Date.now();
   }
 
   dispose(): void {
