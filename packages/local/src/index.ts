@@ -28,6 +28,7 @@ export type {
   Progress,
   RunSummary,
 } from './runtime/types.js';
+export { SPARE_FILES_LIMIT, SpareFiles } from './spare-files.js';
 export {
   createFileStore,
   type FileStore,

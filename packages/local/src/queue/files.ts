@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidEventError, ProviderError } from '@cloudport/core';
+import type { SpareFiles } from '../spare-files.js';
 
 /**
  * The folders that hold a queue's messages; a message's state is the folder its file is in.
@@ -97,10 +98,13 @@ export function isMissingFile(error: unknown): boolean {
 /** File operations on one queue folder, each failure raised as a `PROVIDER_ERROR`. */
 export class QueueFiles {
   readonly dir: string;
+  private readonly spares: SpareFiles | undefined;
   private tmpCounter = 0;
 
-  constructor(dir: string) {
+  /** `spares`, when given, must serve this folder's filesystem (`SpareFiles.serves`). */
+  constructor(dir: string, spares?: SpareFiles) {
     this.dir = dir;
+    this.spares = spares;
   }
 
   path(location: Location): string {
@@ -129,10 +133,10 @@ export class QueueFiles {
     return this.attempt('list', path, () => readdir(path));
   }
 
-  /** Writes a new file atomically: to `tmp` first, then renamed into place. */
+  /** Writes a new file atomically: to `tmp` (or a spare file) first, then renamed into place. */
   async create(location: Location, data: Uint8Array): Promise<void> {
     this.tmpCounter += 1;
-    const tmp = join(this.dir, 'tmp', `${process.pid}-${this.tmpCounter}`);
+    const tmp = this.spares?.take() ?? join(this.dir, 'tmp', `${process.pid}-${this.tmpCounter}`);
     const target = this.path(location);
     await this.attempt('write', tmp, () => writeFile(tmp, data));
     await this.attempt('move', target, () => rename(tmp, target));
@@ -148,6 +152,18 @@ export class QueueFiles {
     const path = this.path(location);
 
     return this.attempt('delete', path, () => unlink(path));
+  }
+
+  /**
+   * Removes the file of a settled message, keeping it as a spare when the queue has a pool.
+   * Only for files nothing reads any more: every read of a message runs before its settlement.
+   */
+  recycle(location: Location): Promise<void> {
+    const path = this.path(location);
+    const spares = this.spares;
+    if (spares === undefined) return this.remove(location);
+
+    return this.attempt('delete', path, () => spares.retire(path));
   }
 
   read(location: Location): Promise<Buffer> {

@@ -34,8 +34,11 @@ export async function openLocalQueue<T = unknown>(
   options: LocalQueueOptions,
 ): Promise<LocalQueue<T>> {
   const settings = resolveQueueOptions(options);
-  const files = new QueueFiles(settings.dir);
-  await files.createRoot();
+  const plain = new QueueFiles(settings.dir);
+  await plain.createRoot();
+  const spares = settings.spares;
+  const shared = spares !== undefined && (await spares.serves(settings.dir));
+  const files = shared ? new QueueFiles(settings.dir, spares) : plain;
   const lock = await acquireLock(settings.dir, settings.logger);
   try {
     await files.prepare();

@@ -197,7 +197,7 @@ export class FileQueue<T> implements LocalQueue<T> {
     this.index.remove(entry);
     this.store.uncache(entry);
     this.changed();
-    await this.store.remove(entry);
+    await this.store.recycle(entry);
   }
 
   async retry(message: ReceivedMessage<T>, options: { delaySeconds?: number } = {}): Promise<void> {

@@ -101,6 +101,11 @@ export class MessageFiles {
     return this.run(entry, () => this.files.remove(entry.location));
   }
 
+  /** Removes a completed message's file after its other operations, keeping it as a spare. */
+  recycle(entry: Entry): Promise<void> {
+    return this.run(entry, () => this.files.recycle(entry.location));
+  }
+
   /** Moves a taken message into `inflight` under its new delivery count, and reads it. */
   deliver(entry: Entry, deliveries: number): Promise<Payload> {
     return this.run(entry, async () => {

@@ -10,6 +10,7 @@ import {
   type ReceiveOptions,
   resolveLogger,
 } from '@cloudport/core';
+import { SpareFiles } from '../spare-files.js';
 import { type ReceiveCeiling, receiveCeiling } from './profile-rules.js';
 
 /** Options of {@link openLocalQueue}. */
@@ -41,6 +42,12 @@ export interface LocalQueueOptions {
    */
   fifo?: boolean;
   /**
+   * Spare files to write new message files into, and to keep the files of completed messages
+   * in instead of deleting them; see `SpareFiles`. The local runtime shares one pool among
+   * its queues and stores.
+   */
+  spares?: SpareFiles;
+  /**
    * Receives warnings and errors (a stale lock taken over, an unreadable file dead-lettered,
    * a file operation that failed and is retried). Unset writes warnings and errors as JSON
    * lines to standard error; `false` is silent.
@@ -61,6 +68,7 @@ export interface QueueSettings {
   fifo: boolean;
   /** The most messages one receive returns under the profile. */
   receive: ReceiveCeiling | undefined;
+  spares: SpareFiles | undefined;
   logger: Logger;
 }
 
@@ -96,6 +104,9 @@ export function resolveQueueOptions(options: LocalQueueOptions): QueueSettings {
     throw invalid(`visibilityTimeoutSeconds ${visibility} must be a number of seconds above 0.`);
   }
   if (limits) checkProfile(name, profile as LimitProfile, limits, maxAttempts, visibility);
+  if (options.spares !== undefined && !(options.spares instanceof SpareFiles)) {
+    throw invalid(`spares of queue ${name} must come from SpareFiles.open().`);
+  }
   const fifo = options.fifo ?? false;
   if (typeof fifo !== 'boolean' || (fifo && profile !== 'aws')) {
     throw invalid(
@@ -114,6 +125,7 @@ export function resolveQueueOptions(options: LocalQueueOptions): QueueSettings {
     limits,
     fifo,
     receive: receiveCeiling(profile),
+    spares: options.spares,
     logger: resolveLogger(options.logger, defaultLogger),
   };
 }

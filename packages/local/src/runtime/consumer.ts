@@ -37,6 +37,13 @@ export interface ConsumerContext {
 /** Counts invocations in progress, so a drain knows when all work has stopped. */
 export class BusyCounter {
   count = 0;
+  /** Called each time the count falls back to zero. */
+  onIdle: (() => void) | undefined;
+
+  done(): void {
+    this.count -= 1;
+    if (this.count === 0) this.onIdle?.();
+  }
 }
 
 /**
@@ -80,7 +87,7 @@ async function work(
         error,
       });
     } finally {
-      busy.count -= 1;
+      busy.done();
     }
   }
 }

@@ -17,6 +17,7 @@ import {
 } from '@cloudport/core';
 import type { LocalQueue } from '../queue/index.js';
 import { openLocalQueue } from '../queue/index.js';
+import { SpareFiles } from '../spare-files.js';
 import { createFileStore, type FileStore, type StoreChange } from '../store/file-store.js';
 import { createLocalAdapter } from './adapter.js';
 import { BusyCounter, type ConsumerSource, consume, detailOf } from './consumer.js';
@@ -37,6 +38,10 @@ import type {
 export const EVENT_MAX_ATTEMPTS = 3;
 /** Object and schedule events one local invocation takes; each still has its own outcome. */
 const EVENT_BATCH_SIZE = 1;
+/** How often a drain looks for the end of its work, and reports progress. */
+const IDLE_POLL_MS = 25;
+/** How long a drain waits to look again once it first finds no work left. */
+const IDLE_CONFIRM_MS = 5;
 /**
  * Invocations of one function running at once on object and schedule events. Handlers of
  * object events spend most of their time in small file calls; this many keep the file system
@@ -76,6 +81,7 @@ class Runtime implements LocalRuntime {
   private readonly written = new Set<string>();
   private readonly listeners = new Set<(record: InvocationRecord) => void>();
   private readonly busy = new BusyCounter();
+  private spares: SpareFiles | undefined;
   private tracking = false;
 
   constructor(options: LocalRuntimeOptions) {
@@ -93,6 +99,7 @@ class Runtime implements LocalRuntime {
   }
 
   async open(): Promise<void> {
+    this.spares = await SpareFiles.open(join(this.root, 'spare'));
     for (const fn of this.pipeline.functions.values()) {
       if (fn.trigger.kind !== 'object' && fn.trigger.kind !== 'schedule') continue;
       const queue = await openLocalQueue<unknown>({
@@ -101,6 +108,7 @@ class Runtime implements LocalRuntime {
         body: 'json',
         maxAttempts: EVENT_MAX_ATTEMPTS,
         visibilityTimeoutSeconds: fn.timeoutSeconds + 30,
+        spares: this.spares,
         logger: this.logger,
       });
       this.eventQueues.set(fn.name, queue);
@@ -210,6 +218,7 @@ class Runtime implements LocalRuntime {
       bucket,
       profile: this.options.profile,
       hooks: { beforeCommit: (change) => this.recordIntent(bucket, change) },
+      spares: this.spares,
     });
     const store = this.wrapStore(bucket, inner);
     this.stores.set(bucket, store);
@@ -304,6 +313,7 @@ class Runtime implements LocalRuntime {
         maxAttempts: ref.maxAttempts,
         visibilityTimeoutSeconds: ref.visibilityTimeoutSeconds,
         profile: this.options.profile,
+        spares: this.spares,
         logger: this.logger,
       });
       this.queues.set(ref.name, pending);
@@ -393,15 +403,33 @@ class Runtime implements LocalRuntime {
 
   private consumedQueues: LocalQueue<unknown>[] = [];
 
+  /**
+   * Resolves once no invocation runs and nothing waits twice in a row: checked every
+   * {@link IDLE_POLL_MS} for progress reports, and at once when the last invocation ends, the
+   * second look following shortly after the first.
+   */
   private async waitUntilIdle(signal: AbortSignal, tick: () => void): Promise<void> {
-    let quietChecks = 0;
-    while (!signal.aborted) {
-      this.consumedQueues = (await this.sources()).map((source) => source.queue);
-      tick();
-      const idle = this.busy.count === 0 && this.pending() === 0;
-      quietChecks = idle ? quietChecks + 1 : 0;
-      if (quietChecks >= 2) return;
-      await new Promise((done) => setTimeout(done, 25));
+    let quiet = false;
+    let wake: (() => void) | undefined;
+    this.busy.onIdle = () => wake?.();
+    try {
+      while (!signal.aborted) {
+        this.consumedQueues = (await this.sources()).map((source) => source.queue);
+        tick();
+        const idle = this.busy.count === 0 && this.pending() === 0;
+        if (idle && quiet) return;
+        quiet = idle;
+        await new Promise<void>((done) => {
+          const timer = setTimeout(done, idle ? IDLE_CONFIRM_MS : IDLE_POLL_MS);
+          wake = () => {
+            clearTimeout(timer);
+            done();
+          };
+        });
+        wake = undefined;
+      }
+    } finally {
+      this.busy.onIdle = undefined;
     }
   }
 

@@ -7,6 +7,7 @@ import {
   type PutResult,
   UnsupportedError,
 } from '@cloudport/core';
+import { SpareFiles } from '../spare-files.js';
 import { countObjects, getObject, headObject, listObjects } from './object-reads.js';
 import { copyObject, deleteObject, importDropped, putObject } from './object-writes.js';
 import { StoreContext } from './store-context.js';
@@ -43,6 +44,12 @@ export interface FileStoreOptions {
    * not only a crash of the process. Off by default: slower, and rarely needed in development.
    */
   sync?: boolean;
+  /**
+   * Spare files to stage writes in instead of creating new files, while any are left; the
+   * pool must be one that nothing else writes into. The local runtime shares one among its
+   * stores and queues.
+   */
+  spares?: SpareFiles;
 }
 
 /** An object store kept in a folder on disk, with a helper for the dev watcher. */
@@ -73,7 +80,8 @@ export interface FileStore extends ObjectStore {
  * leave the folder), names ending in a store suffix, and segments over 240 bytes, which
  * continue in a sub-folder marked `%+`. On filesystems that fold letter case or Unicode
  * normalisation (macOS, Windows) capitals are written `!a` and non-ASCII as `%XX`, so keys
- * differing only in case stay apart. Writes are staged in `.cloudport-tmp/`.
+ * differing only in case stay apart. Writes are staged in `.cloudport-tmp/`, or in a spare file
+ * when the store has `spares`.
  *
  * Behaviour: the ETag is the quoted SHA-256 hex of the content (`sha256sum` of the `.cpobj`
  * file matches it), computed while streaming. A write becomes visible with one rename, so
@@ -90,7 +98,14 @@ export interface FileStore extends ObjectStore {
  * await store.put('reports/2026/a.json', '{}', { contentType: 'application/json' });
  */
 export function createFileStore(options: FileStoreOptions): FileStore {
-  const { dir, bucket, profile, hooks = {}, sync = false } = options ?? ({} as FileStoreOptions);
+  const {
+    dir,
+    bucket,
+    profile,
+    hooks = {},
+    sync = false,
+    spares,
+  } = options ?? ({} as FileStoreOptions);
   if (typeof dir !== 'string' || !isAbsolute(dir)) {
     throw new InvalidConfigError(
       `The file store's dir must be an absolute path, not ${JSON.stringify(dir)}; ` +
@@ -104,7 +119,11 @@ export function createFileStore(options: FileStoreOptions): FileStore {
     throw new InvalidConfigError(`hooks.beforeCommit of the ${bucket} store must be a function.`);
   }
 
-  const context = new StoreContext(resolve(dir), bucket, limitsOf(profile), hooks, sync);
+  if (spares !== undefined && !(spares instanceof SpareFiles)) {
+    throw new InvalidConfigError(`spares of the ${bucket} store must come from SpareFiles.open().`);
+  }
+
+  const context = new StoreContext(resolve(dir), bucket, limitsOf(profile), hooks, sync, spares);
   const run = context.guard.bind(context);
 
   // Plain functions over one context, not methods: the store can be wrapped (Object.create,

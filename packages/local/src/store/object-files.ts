@@ -3,7 +3,7 @@ import type { BigIntStats } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidKeyError } from '@cloudport/core';
-import { closeFd, openFd, readFd, statFd } from './descriptors.js';
+import { openFd, readFd, releaseFd, statOpenFd } from './descriptors.js';
 import { DATA_SUFFIX, encodeKey, META_SUFFIX } from './key-path.js';
 import {
   describes,
@@ -32,8 +32,8 @@ export interface OpenObject {
   record: VersionRecord;
 }
 
-/** Closes a descriptor from {@link openMatched}; a failure to close is of no use to callers. */
-export const closeFile = closeFd;
+/** Closes a descriptor from {@link openMatched}, which was only read from. */
+export const closeFile = releaseFd;
 
 /** The files of a key below a bucket folder; the encoding never leaves the folder. */
 export function objectPaths(dir: string, key: string, fold: boolean): ObjectPaths {
@@ -95,14 +95,14 @@ export async function openMatched(
     const fd = await openIfExists(paths.data);
     if (fd === undefined) return undefined;
     try {
-      const stats = await statFd(fd, { bigint: true });
+      const stats = statOpenFd(fd);
       const record = await recordOf(paths, stats, sidecars);
       if (record !== undefined) return { fd, record };
     } catch (error) {
-      await closeFile(fd);
+      closeFile(fd);
       throw error;
     }
-    await closeFile(fd);
+    closeFile(fd);
   }
 
   return null;
@@ -137,7 +137,7 @@ export async function adoptObject(
   const fd = await openIfExists(paths.data);
   if (fd === undefined) return undefined;
   try {
-    const stats = await statFd(fd, { bigint: true });
+    const stats = statOpenFd(fd);
     const sidecar = await readSidecar(paths.meta);
     const known = sidecar?.versions.find((version) => describes(version, stats));
     if (known !== undefined) {
@@ -160,7 +160,7 @@ export async function adoptObject(
 
     return { fd, record };
   } catch (error) {
-    await closeFile(fd);
+    closeFile(fd);
     throw error;
   }
 }

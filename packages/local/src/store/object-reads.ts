@@ -8,6 +8,7 @@ import {
   type ObjectContent,
   type ObjectInfo,
 } from '@cloudport/core';
+import { readRange } from './descriptors.js';
 import { fromCursor, mapConcurrent, toCursor, walkKeys } from './list-walk.js';
 import { closeFile } from './object-files.js';
 import { toInfo } from './sidecar.js';
@@ -21,18 +22,31 @@ import { checkRange, fitRange, pageLimit } from './validate.js';
 export const READ_CHUNK_BYTES = 1024 * 1024;
 const LIST_CONCURRENCY = 16;
 
-/** A stream over an inclusive byte range of an open data file; it closes the descriptor. */
-function bodyStream(fd: number, range: { start: number; end: number }): Readable {
-  if (range.end < range.start) {
-    void closeFile(fd);
-    return Readable.from([]);
-  }
-  const highWaterMark = Math.min(READ_CHUNK_BYTES, range.end - range.start + 1);
+/**
+ * Ranges up to this many bytes are read when the object is opened and served from memory,
+ * which spares a file stream (and its calls) per small read; longer ones stream from disk.
+ */
+export const SMALL_READ_BYTES = 64 * 1024;
 
-  return createReadStream('', { fd, ...range, highWaterMark, autoClose: true });
+/** A stream over an inclusive byte range of an open data file, which it closes. */
+async function bodyStream(fd: number, range: { start: number; end: number }): Promise<Readable> {
+  const length = range.end - range.start + 1;
+  if (length > SMALL_READ_BYTES) {
+    const highWaterMark = Math.min(READ_CHUNK_BYTES, length);
+    return createReadStream('', { fd, ...range, highWaterMark, autoClose: true });
+  }
+  try {
+    const bytes = length > 0 ? await readRange(fd, range.start, length) : undefined;
+    return Readable.from(bytes ? [bytes] : [], { objectMode: false });
+  } finally {
+    closeFile(fd);
+  }
 }
 
-/** Opens an object for streaming; the descriptor pins this version until the body closes. */
+/**
+ * Opens an object for streaming; the descriptor pins this version until the body closes (or,
+ * for a small range, until its bytes are read, right away).
+ */
 export async function getObject(
   context: StoreContext,
   key: string,
@@ -48,10 +62,10 @@ export async function getObject(
   try {
     range = fitRange(key, context.bucket, options.range, info.size);
   } catch (error) {
-    await closeFile(fd);
+    closeFile(fd);
     throw error;
   }
-  const body = bodyStream(fd, range);
+  const body = await bodyStream(fd, range);
   if (options.signal) addAbortSignal(options.signal, body);
 
   return { info, body };
@@ -61,7 +75,7 @@ export async function getObject(
 export async function headObject(context: StoreContext, key: string): Promise<ObjectInfo> {
   context.checkKey(key);
   const { fd, record } = await context.openExisting(key);
-  await closeFile(fd);
+  closeFile(fd);
 
   return toInfo(key, record);
 }

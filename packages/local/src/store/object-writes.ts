@@ -83,7 +83,8 @@ async function placeSidecar(
         await makeParents(context, sidecar.key, paths.parent);
         context.rememberFolder(paths.parent);
       }
-      await writeSidecar(paths.meta, sidecar, staging, { sync: context.sync, fresh });
+      const spare = context.takeSpare();
+      await writeSidecar(paths.meta, sidecar, staging, { sync: context.sync, fresh, spare });
       context.sidecars.set(paths.meta, sidecar);
       return;
     } catch (error) {
@@ -152,14 +153,17 @@ async function write(
 ): Promise<PutResult> {
   const { staging } = await context.ready();
   const paths = await context.paths(key);
-  const staged = join(staging, `${randomUUID()}.data`);
   const { limits } = context;
+  let staged: string | undefined;
   try {
     // Fail fast before streaming a large body; the check that counts runs again at commit.
     if (options.createOnly || options.ifMatch !== undefined) {
       checkPreconditions(context, key, await context.current(key, paths, false), options);
     }
-    const file = await stageWrite(staged, source, {
+    const spare = context.takeSpare();
+    const target = spare ?? join(staging, `${randomUUID()}.data`);
+    staged = target;
+    const file = await stageWrite(target, source, {
       signal: options.signal,
       maxBytes: limits.maxObjectBytes,
       tooLarge: (size) =>
@@ -169,15 +173,16 @@ async function write(
           { provider: 'local' },
         ),
       sync: context.sync,
+      spare: spare !== undefined,
     });
 
     return await context.locked(key, () =>
-      commit(context, key, paths, staged, file, options, verify),
+      commit(context, key, paths, target, file, options, verify),
     );
   } catch (error) {
     source.discard();
     // A committed write renamed the staged file away; a failed one leaves it to remove.
-    await removeFile(staged).catch(() => undefined);
+    if (staged !== undefined) await removeFile(staged).catch(() => undefined);
     throw error;
   }
 }

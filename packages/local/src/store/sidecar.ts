@@ -45,17 +45,19 @@ export function isErrno(error: unknown, ...codes: string[]): boolean {
 }
 
 /**
- * Creates a new file for writing and resolves to its descriptor, failing if it exists;
- * recreates the staging folder first when someone removed it while the store was running.
+ * Opens a staging file for writing and resolves to its descriptor: a new file (failing if it
+ * exists) or, for a spare, the existing file truncated. Recreates the folder first when someone
+ * removed it while the store was running.
  */
-export async function createExclusive(path: string): Promise<number> {
+export async function openStaged(path: string, spare = false): Promise<number> {
+  const flags = spare ? 'w' : 'wx';
   try {
-    return await openFd(path, 'wx');
+    return await openFd(path, flags);
   } catch (error) {
     if (!isErrno(error, 'ENOENT')) throw error;
     await mkdir(dirname(path), { recursive: true });
 
-    return openFd(path, 'wx');
+    return openFd(path, flags);
   }
 }
 
@@ -136,23 +138,32 @@ async function writeNew(create: () => Promise<number>, bytes: Buffer, sync: bool
   }
 }
 
+/** Options of {@link writeSidecar}. */
+export interface SidecarWriteOptions {
+  sync: boolean;
+  /** The key has no data file, so no reader can look for its sidecar yet. */
+  fresh?: boolean;
+  /** A spare file to stage the sidecar in instead of a new one. */
+  spare?: string | undefined;
+}
+
 /**
- * Replaces a sidecar atomically: the JSON goes to a staging file first and is then renamed
- * over the old one, so readers see either the old or the new sidecar, never a mix.
+ * Replaces a sidecar atomically: the JSON goes to a staging file first (a spare, if given)
+ * and is then renamed over the old one, so readers see either the old or the new sidecar,
+ * never a mix.
  *
- * With `fresh` (the key has no data file, so no reader can look for its sidecar yet) the
- * sidecar is created in place instead, saving the rename; if a sidecar is already there (one
- * left behind by a crash), it is replaced atomically as usual. A failed write in place removes
- * its partial file.
+ * With `fresh` and no spare, the sidecar is created in place instead, saving the rename; if a
+ * sidecar is already there (one left behind by a crash), it is replaced atomically as usual.
+ * A failed write in place removes its partial file.
  */
 export async function writeSidecar(
   path: string,
   sidecar: Sidecar,
   stagingDir: string,
-  options: { sync: boolean; fresh?: boolean },
+  options: SidecarWriteOptions,
 ): Promise<void> {
   const bytes = Buffer.from(`${JSON.stringify(sidecar, null, 2)}\n`, 'utf8');
-  if (options.fresh) {
+  if (options.fresh && options.spare === undefined) {
     let created = false;
     const create = async () => {
       const fd = await openFd(path, 'wx');
@@ -168,9 +179,10 @@ export async function writeSidecar(
     }
   }
 
-  const staged = join(stagingDir, `${randomUUID()}.meta`);
+  const { spare } = options;
+  const staged = spare ?? join(stagingDir, `${randomUUID()}.meta`);
   try {
-    await writeNew(() => createExclusive(staged), bytes, options.sync);
+    await writeNew(() => openStaged(staged, spare !== undefined), bytes, options.sync);
     await renamePath(staged, path);
   } catch (error) {
     await removeFile(staged);

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
-import { closeFd, removeFile, statFd, syncFd, writeAll } from './descriptors.js';
+import { closeFd, removeFile, statOpenFd, syncFd, writeAll } from './descriptors.js';
 import type { ChunkSource } from './put-data.js';
-import { createExclusive } from './sidecar.js';
+import { openStaged } from './sidecar.js';
 
 /** What staging wrote: the content's ETag and size, and the staged file's stats. */
 export interface StagedFile {
@@ -19,6 +19,8 @@ export interface StageOptions {
   tooLarge: (size: number) => Error;
   /** Flush the file to disk before returning. */
   sync: boolean;
+  /** `path` is a spare file to truncate and fill, not a new file to create. */
+  spare: boolean;
 }
 
 // Chunks are written in batches of about this size with one writev call, so that a source of
@@ -28,7 +30,7 @@ const BATCH_BYTES = 1024 * 1024;
 const BATCH_BUFFERS = 1024;
 
 /**
- * Streams a chunk source into a new file while hashing it (SHA-256, the ETag). At most one
+ * Streams a chunk source into a new (or spare) file while hashing it (SHA-256, the ETag). At most one
  * batch is being written while the next is read and hashed, so memory stays bounded by about
  * two batches whatever the object's size.
  */
@@ -37,7 +39,7 @@ export async function stageWrite(
   source: ChunkSource,
   options: StageOptions,
 ): Promise<StagedFile> {
-  const fd = await createExclusive(path);
+  const fd = await openStaged(path, options.spare);
   const hash = createHash('sha256');
   let size = 0;
   let position = 0;
@@ -73,7 +75,7 @@ export async function stageWrite(
     await flush();
     await inFlight;
     if (options.sync) await syncFd(fd);
-    const stats = await statFd(fd, { bigint: true });
+    const stats = statOpenFd(fd);
     await closeFd(fd);
 
     return { etag: `"${hash.digest('hex')}"`, size, stats };

@@ -5,6 +5,7 @@ import {
   PreconditionFailedError,
   ProviderError,
 } from '@cloudport/core';
+import type { SpareFiles } from '../spare-files.js';
 import type { FileStoreHooks, StoreChange } from './file-store.js';
 import { type FolderLayout, prepareFolder, pruneEmpty } from './folder.js';
 import { withKeyLock } from './key-lock.js';
@@ -42,6 +43,8 @@ export class StoreContext {
   readonly #hooks: FileStoreHooks;
   #layout: Promise<FolderLayout> | undefined;
   readonly #folders = new Set<string>();
+  readonly #pool: SpareFiles | undefined;
+  #spares: SpareFiles | undefined;
 
   constructor(
     dir: string,
@@ -49,18 +52,24 @@ export class StoreContext {
     limits: EnforcedLimits,
     hooks: FileStoreHooks,
     sync: boolean,
+    spares?: SpareFiles,
   ) {
     this.dir = dir;
     this.bucket = bucket;
     this.limits = limits;
     this.#hooks = hooks;
     this.sync = sync;
+    this.#pool = spares;
   }
 
   /** Prepares the folder once; a failed preparation (a permission error) is retried. */
   ready(): Promise<FolderLayout> {
     if (this.#layout === undefined) {
-      const pending = prepareFolder(this.dir);
+      const pending = prepareFolder(this.dir).then(async (layout) => {
+        const pool = this.#pool;
+        this.#spares = pool !== undefined && (await pool.serves(this.dir)) ? pool : undefined;
+        return layout;
+      });
       pending.catch(() => {
         if (this.#layout === pending) this.#layout = undefined;
       });
@@ -91,6 +100,14 @@ export class StoreContext {
   /** Removes `from` and its parents while they are empty, and forgets them as folders. */
   prune(from: string): Promise<void> {
     return pruneEmpty(this.dir, from, (path) => this.forgetFolder(path));
+  }
+
+  /**
+   * A spare file to stage a write in, when the store has a pool on its filesystem with one
+   * left; call after {@link ready}.
+   */
+  takeSpare(): string | undefined {
+    return this.#spares?.take();
   }
 
   /** Where the key's files live in this folder. */
@@ -141,7 +158,7 @@ export class StoreContext {
   async current(key: string, paths: ObjectPaths, holdsLock: boolean) {
     const opened = await this.open(key, paths, holdsLock);
     if (opened === undefined) return undefined;
-    await closeFile(opened.fd);
+    closeFile(opened.fd);
 
     return opened.record;
   }
