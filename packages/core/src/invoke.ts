@@ -74,8 +74,9 @@ export function invoke<Input, Output>(options: InvokeOptions<Input, Output>): Pr
 /**
  * Prepares {@link invoke} for one function: the returned function takes the platform's input
  * and what the platform passes beside it (such as the Lambda context), from which `invocation`
- * reads the id and the time. It runs the handler directly, with no frame of its own in the
- * stack, so that the errors handlers throw cost no more to capture than without cloudport.
+ * reads the id and the time. It is the shared loop itself, bound to `options`, so it puts one
+ * frame between the platform and the handler: every frame makes each error a handler throws
+ * dearer to capture and to log.
  *
  * @example
  * export const handler = createInvoker({ adapter, pipeline, fn, resolver, logger,
