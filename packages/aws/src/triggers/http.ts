@@ -12,9 +12,12 @@ import { describe } from './shared.js';
 
 /** Lambda's limit on a buffered (not streamed) synchronous response, in bytes. */
 export const MAX_HTTP_RESULT_BYTES = 6 * 1024 * 1024;
-// Content types sent as UTF-8 text; every other body is sent as base64.
+// Content types that may be sent as text; every other body is sent as base64.
 const TEXTUAL =
   /^(?:text\/|application\/(?:[\w.-]+\+)?(?:json|xml|javascript|x-www-form-urlencoded)\b)/i;
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
+// Fatal, so that bytes that are not UTF-8 go as base64 instead of as U+FFFD; a BOM is kept.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Checks an API Gateway HTTP API (payload format 2.0) or Function URL event and returns one
@@ -53,8 +56,9 @@ export function unmatchedRoute(
 /**
  * Turns the handler's `Response` into the Lambda result: status, headers (repeated ones joined
  * with commas, as format 2.0 has no multi-value headers), every `Set-Cookie` in `cookies`, and
- * the body as text for textual content types or base64 with `isBase64Encoded` otherwise. A
- * failed handler gets 500 and an invalid event 400, without internal details.
+ * the body as text when it is textual and UTF-8 (an empty body too), or base64 with
+ * `isBase64Encoded` otherwise. A failed handler gets 500 and an invalid event 400, without
+ * internal details.
  */
 export async function encodeHttpResult(settled: Settled[]): Promise<HttpResultV2> {
   const unit = settled[0];
@@ -69,8 +73,8 @@ export async function encodeHttpResult(settled: Settled[]): Promise<HttpResultV2
   });
   const cookies = response.headers.getSetCookie();
   const bytes = Buffer.from(await response.arrayBuffer());
-  const textual = TEXTUAL.test(headers['content-type'] ?? '') && !headers['content-encoding'];
-  const body = textual ? bytes.toString('utf8') : bytes.toString('base64');
+  const text = textOf(headers, bytes);
+  const body = text ?? bytes.toString('base64');
   if (body.length > MAX_HTTP_RESULT_BYTES) {
     throw new RangeError(
       `The response body is ${body.length} bytes as sent, over Lambda's ` +
@@ -84,8 +88,25 @@ export async function encodeHttpResult(settled: Settled[]): Promise<HttpResultV2
     headers,
     ...(cookies.length > 0 ? { cookies } : {}),
     body,
-    isBase64Encoded: !textual,
+    isBase64Encoded: text === undefined,
   };
+}
+
+/**
+ * The body as text when its content type is textual, its charset absent or UTF-8, it is not
+ * content-encoded and its bytes are valid UTF-8; undefined when it must go as base64.
+ */
+function textOf(headers: Record<string, string>, bytes: Buffer): string | undefined {
+  if (bytes.length === 0) return '';
+  const type = headers['content-type'] ?? '';
+  if (!TEXTUAL.test(type) || headers['content-encoding']) return undefined;
+  const charset = CHARSET.exec(type)?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return undefined;
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The request path relative to the function's own URL: a named stage's prefix removed. */
