@@ -71,6 +71,17 @@ describe('S3 event notifications become object events', () => {
       expected: { type: 'object.deleted', key: '2024/expired.csv', size: undefined },
     },
     {
+      fixture: 's3-lifecycle-delete-marker-2-3',
+      fn: 'forget',
+      expected: {
+        type: 'object.deleted',
+        bucket: 'archive',
+        key: '2024/Q3 summary.csv',
+        version: 'Uq2wN1bExampleDeleteMarker7',
+        time: '2026-04-02T04:20:31.000Z',
+      },
+    },
+    {
       fixture: 's3-copy-2-6',
       fn: 'created',
       expected: { type: 'object.created', key: 'incoming/東京/🚀 launch 100%.csv', size: 0 },
@@ -84,7 +95,10 @@ describe('S3 event notifications become object events', () => {
     expect(rest).toEqual([]);
     expect(event).toMatchObject(c.expected);
     expect(event.raw).toBe(input.Records[0]);
-    expect(event.id).toMatch(/^s3:acme-csv-etl-[a-z]+:Object(Created|Removed):/);
+    expect(event.id).toMatch(
+      /^s3:acme-csv-etl-[a-z]+:(ObjectCreated|ObjectRemoved|LifecycleExpiration):/,
+    );
+    expect(event.id).toContain(`:${(input.Records[0] as S3Rec).eventName}:`);
     expect(unit?.id).toBe(event.id);
   });
 
@@ -166,6 +180,40 @@ describe('S3 event notifications become object events', () => {
       /eventName "ObjectRestore:Post"/,
     ],
   ];
+
+  // Lifecycle transitions and the other S3 event types change no object's data or existence.
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-event-types-and-destinations.html
+  const foreignNames = [
+    'LifecycleTransition',
+    'IntelligentTiering',
+    'ObjectRestore:Post',
+    'ObjectRestore:Completed',
+    'ObjectRestore:Delete',
+    'Replication:OperationFailedReplication',
+    'Replication:OperationReplicatedAfterThreshold',
+    'ObjectTagging:Put',
+    'ObjectAcl:Put',
+    'ReducedRedundancyLostObject',
+    'LifecycleExpiration:Transition',
+  ];
+  it.each(foreignNames)('refuses %s for a deleted trigger, naming what it takes', (name) => {
+    const input = fixture<Records<S3Rec>>('s3-lifecycle-delete-2-3');
+    (input.Records[0] as S3Rec).eventName = name;
+    const error = errorOf(decode('forget', input)[0]);
+    expect(isCloudportError(error, 'INVALID_EVENT')).toBe(true);
+    expect(error.message).toContain(`eventName "${name}"`);
+    expect(error.message).toMatch(/deleted trigger takes ObjectRemoved:\* and LifecycleExpiration/);
+  });
+
+  it.each(['LifecycleExpiration:Delete', 'LifecycleExpiration:DeleteMarkerCreated'])(
+    'refuses %s for a created trigger',
+    (name) => {
+      const input = fixture<Records<S3Rec>>('s3-put-form-encoded');
+      (input.Records[0] as S3Rec).eventName = name;
+      const error = errorOf(decode('created', input)[0]);
+      expect(error.message).toMatch(new RegExp(`is ${name}, but .* created objects`));
+    },
+  );
 
   it.each(mismatches)('turns %s into an INVALID_EVENT unit', (_name, fn, change, message) => {
     const input = fixture<Records<S3Rec>>('s3-put-form-encoded');

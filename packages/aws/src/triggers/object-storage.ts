@@ -13,6 +13,14 @@ import { recordsOf } from './shared.js';
 
 const CREATED = 'ObjectCreated:';
 const REMOVED = 'ObjectRemoved:';
+// Deletes by a lifecycle rule; its transitions (LifecycleTransition) change no object's data.
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configure-notification.html
+const EXPIRATIONS = ['LifecycleExpiration:Delete', 'LifecycleExpiration:DeleteMarkerCreated'];
+/** The event names each trigger takes, as a message names them. */
+const TAKES: Record<ObjectEvent['type'], string> = {
+  'object.created': 'ObjectCreated:*',
+  'object.deleted': 'ObjectRemoved:* and LifecycleExpiration:Delete or :DeleteMarkerCreated',
+};
 const QUOTE = 34;
 const PLUS = 43;
 const PERCENT = 37;
@@ -161,14 +169,24 @@ function toObjectEvent(
 function eventType(name: unknown): ObjectEvent['type'] | undefined {
   if (typeof name !== 'string') return undefined;
   if (name.startsWith(CREATED)) return 'object.created';
+  if (name.startsWith(REMOVED)) return 'object.deleted';
 
-  return name.startsWith(REMOVED) ? 'object.deleted' : undefined;
+  return EXPIRATIONS.includes(name) ? 'object.deleted' : undefined;
 }
 
 function wrongType(fn: PipelineFunction<ObjectTrigger>, name: unknown): InvalidEventError {
-  if (eventType(name) === undefined) return invalidRecord(fn, `has eventName ${show(name)}`);
+  const takes = TAKES[fn.trigger.event === 'created' ? 'object.created' : 'object.deleted'];
+  if (eventType(name) === undefined) {
+    return invalidRecord(
+      fn,
+      `has eventName ${show(name)}; its ${fn.trigger.event} trigger takes ${takes}`,
+    );
+  }
 
-  return invalidRecord(fn, `is ${name}, but the function fires on ${fn.trigger.event} objects`);
+  return invalidRecord(
+    fn,
+    `is ${name}, but the function fires on ${fn.trigger.event} objects (${takes})`,
+  );
 }
 
 function wrongBucket(
