@@ -361,6 +361,19 @@ describe('SQS batches become message events', () => {
     ]);
   });
 
+  it.each([
+    ['without MessageGroupId', (r: SqsRec) => delete r.attributes.MessageGroupId],
+    ['with an empty MessageGroupId', (r: SqsRec) => (r.attributes.MessageGroupId = '')],
+  ])('fails a FIFO record %s alone', (_name, change) => {
+    const input = fixture<Records<SqsRec>>('sqs-fifo');
+    change(input.Records[2] as SqsRec);
+    const units = decode('orders', input);
+    const error = errorOf(units[2]);
+    expect(isCloudportError(error, 'INVALID_EVENT')).toBe(true);
+    expect(error.message).toMatch(/FIFO queue but has no attributes\.MessageGroupId/);
+    expect(units.filter((unit) => 'error' in unit)).toHaveLength(1);
+  });
+
   it('gives standard-queue messages no ordering key, even with a message group', () => {
     const input = fixture<Records<SqsRec>>('sqs-standard');
     (input.Records[0] as SqsRec).attributes.MessageGroupId = 'tenant-a';

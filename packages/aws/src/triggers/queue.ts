@@ -142,6 +142,10 @@ function checkRecord(
   if (messageId === undefined) return 'has no messageId';
   if (typeof record.body !== 'string') return 'has no string body';
   if (!(sent > 0)) return 'has no SentTimestamp';
+  // Without its group the message could not hold back the later ones of the group it is in.
+  if (binding.fifo && !record.attributes?.MessageGroupId) {
+    return 'comes from a FIFO queue but has no attributes.MessageGroupId';
+  }
   if (!binding.fromBound) {
     const arn = record.eventSourceARN;
     const queue = typeof arn === 'string' ? arn.slice(arn.lastIndexOf(':') + 1) : arn;
