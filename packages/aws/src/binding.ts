@@ -1,11 +1,14 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
 import {
+  type BindingKind,
   type Bindings,
   bindingVariable,
+  InvalidConfigError,
   type MessageQueue,
   type ObjectStore,
   type Pipeline,
+  type PipelineFunction,
   type QueueRef,
   type ResourceResolver,
 } from '@cloudport/core';
@@ -53,6 +56,43 @@ export function createBindingView(pipeline: Pipeline, bindings: Bindings): AwsBi
     bucketNameOf: (logicalName) => buckets.get(logicalName),
     queueNameOf: (logicalName) => queues.get(logicalName),
   };
+}
+
+/**
+ * Checks, once at cold start, that the resources a function cannot run without are bound: the
+ * bucket or queue of its trigger (events are checked against its physical name) and, when
+ * `deadLetter` is true, its dead-letter queue. Throws `INVALID_CONFIG` naming the variable to
+ * set, instead of letting every event look invalid or the first dead letter fail.
+ */
+export function checkFunctionBindings(
+  fn: PipelineFunction,
+  bindings: Bindings,
+  deadLetter: boolean,
+): void {
+  const trigger = fn.trigger;
+  if (trigger.kind === 'object') requireBinding(fn, bindings, 'bucket', trigger.bucket.name);
+  if (trigger.kind === 'queue') requireBinding(fn, bindings, 'queue', trigger.queue.name);
+  if (deadLetter && fn.deadLetter) {
+    requireBinding(fn, bindings, 'queue', fn.deadLetter.name, 'dead-letter');
+  }
+}
+
+function requireBinding(
+  fn: PipelineFunction,
+  bindings: Bindings,
+  kind: BindingKind,
+  name: string,
+  role = 'trigger',
+): void {
+  const variable = bindingVariable(kind, name);
+  if (bindings.variables.get(variable)) return;
+  const value = kind === 'bucket' ? 'the S3 bucket name' : "the SQS queue's URL or name";
+
+  throw new InvalidConfigError(
+    `Function ${JSON.stringify(fn.name)} needs its ${role} ${kind} ${name} bound, but ` +
+      `${variable} is not set; set it to ${value}.`,
+    { provider: 'aws' },
+  );
 }
 
 /** The queue name in an SQS queue URL (its last path segment) or a bare queue name. */

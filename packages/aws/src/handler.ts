@@ -15,7 +15,12 @@ import {
   resolveLogger,
   setDefaultResolver,
 } from '@cloudport/core';
-import { type AwsClientOptions, createAwsResolver, createBindingView } from './binding.js';
+import {
+  type AwsClientOptions,
+  checkFunctionBindings,
+  createAwsResolver,
+  createBindingView,
+} from './binding.js';
 import { randomId } from './builtins.js';
 import { createCodec, type FunctionCodec } from './codec.js';
 import type { LambdaContext, LambdaResult } from './events.js';
@@ -57,8 +62,10 @@ const LOG_LEVELS: Record<string, LogLevel> = {
 /**
  * Makes the Lambda handler of one function of a pipeline. Everything is read once, here, at
  * cold start: the bindings (`CLOUDPORT_*` variables), the log level and the function itself;
- * SDK clients are created on first use. Each call decodes the event for the function's
- * trigger, runs the handler once per unit and returns what Lambda expects.
+ * SDK clients are created on first use. An unbound trigger bucket or queue, or an unbound
+ * dead-letter queue (unless `resolver` is given), throws `INVALID_CONFIG` here. Each call
+ * decodes the event for the function's trigger, runs the handler once per unit and returns
+ * what Lambda expects.
  *
  * @example
  * // functions/parse.ts, bundled as the Lambda function's entry point
@@ -74,6 +81,8 @@ export function createHandler(
   const fn = functionOf(pipeline, functionName);
   const env = options.env ?? process.env;
   const bindings = readBindings(env);
+  // A resolver of the caller's own binds the dead-letter queue its own way.
+  checkFunctionBindings(fn, bindings, options.resolver === undefined);
   const codec = createCodec(fn, createBindingView(pipeline, bindings));
   const resolver = options.resolver ?? createAwsResolver(bindings, options);
   const base = resolveLogger(options.logger, () => createJsonLogger({ level: logLevelOf(env) }));

@@ -211,6 +211,44 @@ describe('schedules', () => {
 });
 
 describe('configuration', () => {
+  // The bindings the fixtures were written against, one left out at a time.
+  const unbound: Array<[string, keyof typeof FIXTURE_ENV, RegExp]> = [
+    ['created', 'CLOUDPORT_BUCKET_UPLOADS', /trigger bucket uploads/],
+    ['forget', 'CLOUDPORT_BUCKET_ARCHIVE', /trigger bucket archive/],
+    ['jobs', 'CLOUDPORT_QUEUE_JOBS', /trigger queue jobs/],
+    ['orders', 'CLOUDPORT_QUEUE_ORDERS', /trigger queue orders/],
+    ['jobs', 'CLOUDPORT_QUEUE_DEAD', /dead-letter queue dead/],
+    ['created', 'CLOUDPORT_QUEUE_DEAD', /dead-letter queue dead/],
+  ];
+
+  it.each(unbound)('refuses to make the %s handler without %s', (fn, variable, what) => {
+    for (const value of [undefined, '']) {
+      const env = { ...FIXTURE_ENV, [variable]: value };
+      const failure = (() => {
+        try {
+          createHandler(fixturePipeline(), fn, { env, logger: false });
+        } catch (error) {
+          return error;
+        }
+      })();
+      expect(isCloudportError(failure, 'INVALID_CONFIG')).toBe(true);
+      expect((failure as Error).message).toMatch(what);
+      expect((failure as Error).message).toContain(`${variable} is not set`);
+    }
+  });
+
+  it('leaves the dead-letter queue to a resolver of the caller, and binds HTTP and schedules', () => {
+    const env = { ...FIXTURE_ENV, CLOUDPORT_QUEUE_DEAD: undefined };
+    const resolver = recordingResolver();
+    expect(() => createHandler(fixturePipeline(), 'jobs', { env, resolver })).not.toThrow();
+    const bare = { CLOUDPORT_PIPELINE: 'fixtures' };
+    for (const fn of ['echo', 'items', 'tick']) {
+      expect(() =>
+        createHandler(fixturePipeline(), fn, { env: bare, logger: false }),
+      ).not.toThrow();
+    }
+  });
+
   it('refuses an unknown function name, listing the known ones', () => {
     expect(() => createHandler(fixturePipeline(), 'nope', { env: FIXTURE_ENV })).toThrow(
       /no function "nope"; it has: created, forget/,
