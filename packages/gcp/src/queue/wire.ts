@@ -2,6 +2,7 @@ import {
   type BodyKind,
   encodeBody,
   InvalidConfigError,
+  InvalidMessageError,
   MessageTooLargeError,
   type QueueLimits,
   type SendEntry,
@@ -126,7 +127,7 @@ function encode(queue: string, kind: BodyKind, body: unknown): Buffer {
     const bytes = encodeBody(kind, body);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   } catch (cause) {
-    throw new InvalidConfigError(
+    throw new InvalidMessageError(
       `A body for queue ${JSON.stringify(queue)} (${kind}) cannot be encoded: ` +
         `${(cause as Error).message}`,
       { provider: PROVIDER, cause },
