@@ -101,6 +101,22 @@ describe('spare files in queues and stores', () => {
     );
   });
 
+  it('writes data and sidecar into spares when two are left, cutting both to length', async () => {
+    const dir = await freshDir();
+    const spares = await SpareFiles.open(join(dir, 'spare'));
+    for (const name of ['one', 'two']) {
+      await writeFile(join(dir, name), '}'.repeat(9_000));
+      await spares.retire(join(dir, name));
+    }
+    const store = createFileStore({ dir: join(dir, 'bucket'), bucket: 'uploads', spares });
+    await store.put('b.json', '{}', { metadata: { run: '7' } });
+
+    expect(spares.size).toBe(0);
+    const sidecar = JSON.parse(await readFile(join(dir, 'bucket', 'b.json.cpmeta'), 'utf8'));
+    expect(sidecar.versions[0].metadata).toEqual({ run: '7' });
+    expect(await readFile(join(dir, 'bucket', 'b.json.cpobj'), 'utf8')).toBe('{}');
+  });
+
   it.skipIf(!existsSync('/dev/shm'))(
     'leaves spares on another filesystem alone and creates its own files',
     async () => {

@@ -4,6 +4,7 @@ import {
   closeSync,
   fstatSync,
   fsync,
+  ftruncate,
   open,
   read,
   rename,
@@ -37,6 +38,8 @@ export const writevFd = promisify(writev) as (
 ) => Promise<{ bytesWritten: number }>;
 /** Flushes an open file to disk. */
 export const syncFd = promisify(fsync);
+/** Cuts (or extends) an open file to a length. */
+export const truncateFd = promisify(ftruncate);
 /** Renames a file, replacing the target. */
 export const renamePath = promisify(rename);
 const unlinkPath = promisify(unlink);

@@ -9,7 +9,9 @@ import {
   readSmallFile,
   removeFile,
   renamePath,
+  statOpenFd,
   syncFd,
+  truncateFd,
   writeAll,
 } from './descriptors.js';
 
@@ -46,19 +48,34 @@ export function isErrno(error: unknown, ...codes: string[]): boolean {
 
 /**
  * Opens a staging file for writing and resolves to its descriptor: a new file (failing if it
- * exists) or, for a spare, the existing file truncated. Recreates the folder first when someone
- * removed it while the store was running.
+ * exists) or a spare, opened as it is; write into a spare with {@link fillSpare}'s help.
+ * Recreates the folder first when someone removed it while the store was running.
  */
 export async function openStaged(path: string, spare = false): Promise<number> {
-  const flags = spare ? 'w' : 'wx';
+  const flags = spare ? 'r+' : 'wx';
   try {
     return await openFd(path, flags);
   } catch (error) {
     if (!isErrno(error, 'ENOENT')) throw error;
     await mkdir(dirname(path), { recursive: true });
 
-    return openFd(path, flags);
+    // A spare someone removed meanwhile is simply made again.
+    return openFd(path, spare ? 'w' : flags);
   }
+}
+
+/**
+ * Cuts a spare to the `length` bytes just written into it and returns its stats. A spare is
+ * opened without truncation and cut after the write, because ext4 flushes a file that was
+ * truncated to nothing and rewritten as soon as it is closed (its safeguard for files replaced
+ * in place), which would cost a disk write per object.
+ */
+export async function fillSpare(fd: number, length: number): Promise<BigIntStats> {
+  const stats = statOpenFd(fd);
+  if (stats.size <= BigInt(length)) return stats;
+  await truncateFd(fd, length);
+
+  return statOpenFd(fd);
 }
 
 /** The record fields that identify the data file behind `stats`. */
@@ -127,12 +144,17 @@ function parseSidecar(bytes: Buffer): Sidecar | undefined {
   }
 }
 
-/** Writes a whole new file through a descriptor that `create` opens. */
-async function writeNew(create: () => Promise<number>, bytes: Buffer, sync: boolean) {
+/** Writes a whole file through a descriptor that `create` opens (a spare, with `spare`). */
+async function writeNew(
+  create: () => Promise<number>,
+  bytes: Buffer,
+  options: { sync: boolean; spare: boolean },
+) {
   const fd = await create();
   try {
     await writeAll(fd, [bytes], 0);
-    if (sync) await syncFd(fd);
+    if (options.spare) await fillSpare(fd, bytes.length);
+    if (options.sync) await syncFd(fd);
   } finally {
     await closeFd(fd);
   }
@@ -171,7 +193,7 @@ export async function writeSidecar(
       return fd;
     };
     try {
-      await writeNew(create, bytes, options.sync);
+      await writeNew(create, bytes, { sync: options.sync, spare: false });
       return;
     } catch (error) {
       if (created) await removeFile(path);
@@ -182,7 +204,8 @@ export async function writeSidecar(
   const { spare } = options;
   const staged = spare ?? join(stagingDir, `${randomUUID()}.meta`);
   try {
-    await writeNew(() => openStaged(staged, spare !== undefined), bytes, options.sync);
+    const fromSpare = spare !== undefined;
+    await writeNew(() => openStaged(staged, fromSpare), bytes, { ...options, spare: fromSpare });
     await renamePath(staged, path);
   } catch (error) {
     await removeFile(staged);

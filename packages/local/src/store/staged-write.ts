@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
 import { closeFd, removeFile, statOpenFd, syncFd, writeAll } from './descriptors.js';
 import type { ChunkSource } from './put-data.js';
-import { openStaged } from './sidecar.js';
+import { fillSpare, openStaged } from './sidecar.js';
 
 /** What staging wrote: the content's ETag and size, and the staged file's stats. */
 export interface StagedFile {
@@ -19,7 +19,7 @@ export interface StageOptions {
   tooLarge: (size: number) => Error;
   /** Flush the file to disk before returning. */
   sync: boolean;
-  /** `path` is a spare file to truncate and fill, not a new file to create. */
+  /** `path` is a spare file to fill and cut to length, not a new file to create. */
   spare: boolean;
 }
 
@@ -74,8 +74,8 @@ export async function stageWrite(
     options.signal?.throwIfAborted();
     await flush();
     await inFlight;
+    const stats = options.spare ? await fillSpare(fd, size) : statOpenFd(fd);
     if (options.sync) await syncFd(fd);
-    const stats = statOpenFd(fd);
     await closeFd(fd);
 
     return { etag: `"${hash.digest('hex')}"`, size, stats };
