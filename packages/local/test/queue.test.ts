@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { AWS_LIMITS, type ConsumableQueue, type ReceivedMessage } from '@cloudport/core';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { queueConformance } from '../../testing/src/queue-suite.js';
-import { LOCAL_CAPABILITIES } from '../src/capabilities.js';
+import { localCapabilities } from '../src/capabilities.js';
 import { MinHeap } from '../src/queue/heap.js';
 import { type LocalQueue, type LocalQueueOptions, openLocalQueue } from '../src/queue/index.js';
 
@@ -74,7 +74,7 @@ for (const profile of [undefined, 'aws'] as const) {
     { describe, it: it.concurrent },
     {
       name: profile ? `local with the ${profile} profile` : 'local',
-      capabilities: LOCAL_CAPABILITIES,
+      capabilities: localCapabilities(profile, { fifo: false }),
       // Not tracked in `opened`: the suite's tests run concurrently and clean up their own.
       create: async (settings) => openLocalQueue({ ...settings, dir: await freshDir(), profile }),
       cleanup: (queue: ConsumableQueue<unknown>) => (queue as LocalQueue<unknown>).close(),
