@@ -87,15 +87,14 @@ export function createAzureAdapter(
     },
     encode(fn, settled): AzureResult {
       if (fn.trigger.kind === 'http') return { response: toHttpResponse(settled[0]?.response) };
-      const failed = settled.filter((unit) => failedOutcome(unit.outcome));
-      if (failed.length === 0) return {};
+      if (!settled.some(failedUnit)) return {};
 
-      return { failure: failureOf(failed, settled.length) };
+      return { failure: failureOf(settled.filter(failedUnit), settled.length) };
     },
   };
 }
 
-function failedOutcome(outcome: Outcome): boolean {
+function failedUnit({ outcome }: Settled): boolean {
   return outcome.kind === 'retry' || (outcome.kind === 'dead-letter' && !outcome.forwarded);
 }
 

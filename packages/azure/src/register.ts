@@ -1,6 +1,7 @@
 import { getEventListeners } from 'node:events';
 import functions, { type InvocationContext } from '@azure/functions';
 import {
+  type Adapter,
   type HttpTrigger,
   invoke,
   type Logger,
@@ -11,7 +12,7 @@ import {
   type ScheduleTrigger,
   setDefaultResolver,
 } from '@cloudport/core';
-import { createAzureAdapter } from './adapter.js';
+import { type AzureInvocation, createAzureAdapter } from './adapter.js';
 import { contextLogger } from './logger.js';
 import { type AzureClients, createAzureResolver } from './resolver.js';
 import {
@@ -101,24 +102,30 @@ export function registerFunctions(
   const signals = sharedSignal();
   const fixedLogger = options.logger === undefined ? undefined : loggerOf(options.logger);
   setDefaultResolver(resolver);
+  // The handler returns the promise of invoke() as it is, with no async wrapper: the result is
+  // encoded straight into what the handler resolves to, and a failure into its rejection.
+  const codec: Pick<Adapter<AzureInvocation, unknown>, 'decode' | 'encode'> = {
+    decode: adapter.decode,
+    encode: (fn, settled) => {
+      const result = adapter.encode(fn, settled);
+      if (result.failure) throw result.failure;
+
+      return result.response;
+    },
+  };
   for (const fn of pipeline.functions.values()) {
     const registration = registrations.get(fn.name) as Registration;
-    const handler: AzureHandler = async (input, context) => {
-      const logger = fixedLogger ?? contextLogger(context);
-      const result = await invoke({
-        adapter,
+    const handler: AzureHandler = (input, context) =>
+      invoke({
+        adapter: codec,
         pipeline,
         fn,
         input: { input, context },
         resolver,
-        logger,
+        logger: fixedLogger ?? contextLogger(context),
         invocationId: context.invocationId,
         signal: signals(),
       });
-      if (result.failure) throw result.failure;
-
-      return result.response;
-    };
     const register = app[registration.method] as (name: string, options: object) => void;
     register.call(app, fn.name, { ...registration.options, handler });
     handlers.set(fn.name, handler);

@@ -1,13 +1,20 @@
 // Times in events are ISO 8601 in UTC with milliseconds. Event Grid and the Functions host
 // mostly send that already (or with more fractional digits); rewriting it from the string is
-// several times cheaper than parsing and formatting a Date.
-const ISO_UTC = /^(\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-5]\d)(?:\.(\d+))?Z$/;
+// several times cheaper than parsing and formatting a Date. The shape is held to the range in
+// which a Date reads the string as written: a day after the 28th, hour 24 or second 60 would
+// roll over or fail, so those are left to Date.
+const ISO_UTC =
+  /^(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(?:\.(\d+))?Z$/;
 
 /** A time as ISO 8601 in UTC with milliseconds (extra digits cut), or undefined if unreadable. */
 export function isoTime(value: unknown): string | undefined {
   if (typeof value === 'string') {
     const match = ISO_UTC.exec(value);
-    if (match) return `${match[1]}.${`${match[2] ?? ''}000`.slice(0, 3)}Z`;
+    if (match) {
+      const fraction = match[2];
+      if (fraction?.length === 3) return value;
+      return `${match[1]}.${`${fraction ?? ''}000`.slice(0, 3)}Z`;
+    }
   }
   const time = Date.parse(String(value));
 

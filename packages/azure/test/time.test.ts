@@ -16,4 +16,32 @@ describe('event times', () => {
   it.each([undefined, '', 'yesterday', '2026-13-45'])('gives undefined for %j', (value) => {
     expect(isoTime(value)).toBeUndefined();
   });
+
+  it('agrees with a Date on every boundary of the shape it rewrites without one', () => {
+    const months = ['00', '01', '02', '09', '10', '12', '13'];
+    const days = ['00', '01', '09', '10', '19', '20', '28', '29', '30', '31', '32'];
+    const hours = ['00', '09', '10', '19', '20', '23', '24', '25'];
+    const seconds = ['00', '59', '60'];
+    const fractions = ['', '.5', '.25', '.123', '.1234567', '.1234567890'];
+    for (const month of months) {
+      for (const day of days) {
+        for (const hour of hours) {
+          for (const second of seconds) {
+            for (const fraction of fractions) {
+              const text = `2026-${month}-${day}T${hour}:${second}:${second}${fraction}Z`;
+              const time = Date.parse(text);
+              const expected = Number.isNaN(time) ? undefined : new Date(time).toISOString();
+              expect([text, isoTime(text)]).toEqual([text, expected]);
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it('gives a time already in milliseconds back as it is', () => {
+    const text = '2026-03-04T09:16:10.511Z';
+
+    expect(isoTime(text)).toBe(text);
+  });
 });

@@ -5,7 +5,6 @@ import {
   type Adapter,
   type Bindings,
   CloudportError,
-  currentResolver,
   InvalidConfigError,
   invoke,
   isCloudportError,
@@ -16,7 +15,6 @@ import {
   type ResourceResolver,
   readBindings,
   resolveLogger,
-  runUnits,
   setDefaultResolver,
 } from '@cloudport/core';
 import { createGcpAdapter, type GcpInput, type GcpOutput } from './adapter.js';
@@ -114,7 +112,8 @@ export function registerFunctions(
   const registry = options.registry ?? loadFramework();
   const entryPoints = new Map<string, string>();
   const functions = new Map<string, CloudEventFunction | HttpFunction>();
-  const context: Context = { pipeline, adapter, resolver, logger, projectId };
+  const nextId = invocationIds();
+  const context: Context = { pipeline, adapter, resolver, logger, projectId, nextId };
   for (const fn of selected(pipeline, options.functions)) {
     const entryPoint = entryPointOf(fn.name);
     if (fn.trigger.kind === 'http') {
@@ -139,27 +138,71 @@ interface Context {
   resolver: ResourceResolver;
   logger: Logger;
   projectId: string | undefined;
+  /** The id of an invocation the platform gives none. */
+  nextId: () => string;
 }
 
+/** The adapter as a CloudEvent function runs it: encoding to nothing, or to a thrown failure. */
+type EventCodec = Pick<Adapter<GcpInput, undefined>, 'decode' | 'encode'>;
+
+/**
+ * What the codec throws for an event that is not acknowledged, carrying the framework's answer;
+ * it tells that failure apart from input that could not be decoded at all.
+ */
+class EventFailure {
+  constructor(readonly answer: unknown) {}
+}
+
+// The registered functions hand the promise of invoke() to the framework as it is: the framework
+// runs every request in a domain, which hooks each promise, so every promise spared here is time
+// saved on every event.
 function cloudEventFunction(context: Context, fn: PipelineFunction): CloudEventFunction {
+  const { adapter, nextId, pipeline, projectId, resolver } = context;
   const base = context.logger.child({ function: fn.name });
+  const codec: EventCodec = {
+    decode: adapter.decode,
+    encode: (target, settled) => acknowledge(adapter.encode(target, settled)),
+  };
+  const refuseBase = refuser(base);
 
   return (cloudEvent) => {
     const trace = parseTrace((cloudEvent as { traceparent?: unknown } | null)?.traceparent);
-    const logger = trace ? base.child(traceFields(trace, context.projectId)) : base;
+    const logger = trace ? base.child(traceFields(trace, projectId)) : base;
+    const input: GcpInput = { kind: 'cloudevent', event: cloudEvent };
 
-    return run(context, fn, logger, { kind: 'cloudevent', event: cloudEvent }, settle);
+    return invoke({
+      adapter: codec,
+      pipeline,
+      fn,
+      input,
+      resolver,
+      logger,
+      invocationId: nextId(),
+      onFailure: trace ? refuser(logger) : refuseBase,
+    });
   };
 }
 
-const same = (output: GcpOutput) => output;
+/** Nothing for an acknowledged event; otherwise throws, so that the framework answers 500. */
+function acknowledge(output: GcpOutput): undefined {
+  if (!output.acknowledged) throw new EventFailure(answerOf(output.error));
 
-/** Resolves for an acknowledged event; rejects, so that the framework answers 500, otherwise. */
-function settle(output: GcpOutput): void {
-  if (!output.acknowledged) throw answerOf(output.error);
+  return undefined;
+}
+
+/** Answers an invocation that failed as a whole, logging it when the input was refused. */
+function refuser(logger: Logger): (error: unknown, invocationId: string) => never {
+  return (error, invocationId) => {
+    if (error instanceof EventFailure) throw error.answer;
+    // Input that is no CloudEvent, or a binding that is missing: nothing ran.
+    const code = isCloudportError(error) ? error.code : undefined;
+    logger.error('invocation refused', { invocationId, code, error });
+    throw answerOf(error);
+  };
 }
 
 function httpFunction(context: Context, fn: PipelineFunction): HttpFunction {
+  const { adapter, pipeline, projectId, resolver } = context;
   const base = context.logger.child({ function: fn.name });
   const trigger = fn.trigger as Extract<PipelineFunction['trigger'], { kind: 'http' }>;
 
@@ -175,10 +218,13 @@ function httpFunction(context: Context, fn: PipelineFunction): HttpFunction {
     }
     const header = req.headers.traceparent ?? req.headers['x-cloud-trace-context'];
     const trace = parseTrace(header);
-    const logger = trace ? base.child(traceFields(trace, context.projectId)) : base;
-    const id = req.executionId ?? randomUUID();
+    const logger = trace ? base.child(traceFields(trace, projectId)) : base;
+    const id = req.executionId ?? context.nextId();
     const input: GcpInput = { kind: 'http', id, request: () => toWebRequest(req) };
-    const output = await run(context, fn, logger, input, same, req.abortController?.signal);
+    const signal = req.abortController?.signal;
+    const onFailure = refuser(logger);
+    const options = { adapter, pipeline, fn, input, resolver, logger, invocationId: id, onFailure };
+    const output = await invoke(signal ? { ...options, signal } : options);
     const response = output.response;
     if (!(response instanceof Response)) {
       if (output.acknowledged) logger.error('the handler returned no Response', { id });
@@ -188,45 +234,6 @@ function httpFunction(context: Context, fn: PipelineFunction): HttpFunction {
     }
     await writeWebResponse(response, res, method);
   };
-}
-
-/**
- * Runs one invocation through the adapter. Written with `then` rather than `async`/`await`:
- * functions-framework runs every request in a domain, which hooks each promise, so every promise
- * spared here is time saved on every event.
- */
-function run<T>(
-  context: Context,
-  fn: PipelineFunction,
-  logger: Logger,
-  input: GcpInput,
-  finish: (output: GcpOutput) => T,
-  signal?: AbortSignal,
-): Promise<T> {
-  const invocationId = input.kind === 'http' ? input.id : randomUUID();
-  const { adapter, pipeline, resolver } = context;
-  const options = { pipeline, fn, resolver, logger, invocationId, ...(signal ? { signal } : {}) };
-  const refuse = (error: unknown): never => {
-    // Input that is no CloudEvent, or a binding that is missing: nothing ran.
-    const code = isCloudportError(error) ? error.code : undefined;
-    logger.error('invocation refused', { invocationId, code, error });
-    throw answerOf(error);
-  };
-  try {
-    if (!isProcessDefault(resolver)) {
-      return invoke({ ...options, adapter, input }).then(finish, refuse);
-    }
-    // invoke() without its AsyncLocalStorage scope, which adds nothing when this resolver is the
-    // process default anyway; on Node 20 entering such a scope switches async hooks on for the
-    // whole process, and every later request of the framework pays for them.
-    const decoded = adapter.decode(fn, input);
-    return runUnits(options, decoded).then(
-      (settled) => finish(adapter.encode(fn, settled)),
-      refuse,
-    );
-  } catch (error) {
-    return Promise.reject(error).catch(refuse);
-  }
 }
 
 /**
@@ -242,12 +249,16 @@ function answerOf(error: unknown): unknown {
   });
 }
 
-function isProcessDefault(resolver: ResourceResolver): boolean {
-  try {
-    return currentResolver() === resolver;
-  } catch {
-    return false;
-  }
+/**
+ * Invocation ids for the invocations that come with none (functions-framework hands a CloudEvent
+ * function no execution id): a random id of this instance, then a sequence number. Unique like a
+ * UUID per invocation, at a fraction of its cost.
+ */
+function invocationIds(): () => string {
+  const instance = randomUUID();
+  let sequence = 0;
+
+  return () => `${instance}-${++sequence}`;
 }
 
 function selected(pipeline: Pipeline, names: readonly string[] | undefined): PipelineFunction[] {

@@ -15,6 +15,10 @@ const EVENT_TYPES: Record<string, ObjectEvent['type']> = {
   'Microsoft.Storage.BlobCreated': 'object.created',
   'Microsoft.Storage.BlobDeleted': 'object.deleted',
 };
+const OBJECT_TYPES: Record<ObjectTrigger['event'], ObjectEvent['type']> = {
+  created: 'object.created',
+  deleted: 'object.deleted',
+};
 const SUBJECT_PREFIX = '/blobServices/default/containers/';
 const BLOBS = '/blobs/';
 
@@ -56,8 +60,7 @@ function toObjectEvent(
   // Event Grid schema: eventType, eventTime; CloudEvents schema: type, time.
   const eventType = raw.eventType ?? raw.type;
   const type = typeof eventType === 'string' ? EVENT_TYPES[eventType] : undefined;
-  const expected = `object.${fn.trigger.event}`;
-  if (type !== expected)
+  if (type !== OBJECT_TYPES[fn.trigger.event])
     throw invalid(
       fn,
       `has type ${JSON.stringify(eventType)}, not a blob ${fn.trigger.event} event`,

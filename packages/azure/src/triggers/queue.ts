@@ -110,7 +110,9 @@ function attributesOf(properties: unknown): Record<string, string> {
   const attributes: Record<string, string> = {};
   if (typeof properties !== 'object' || properties === null) return attributes;
   let names: unknown;
-  for (const [name, value] of Object.entries(properties)) {
+  const fields = properties as Fields;
+  for (const name of Object.keys(fields)) {
+    const value = fields[name];
     if (name === NAMES_PROPERTY) {
       names = value;
       continue;

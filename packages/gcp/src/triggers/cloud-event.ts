@@ -37,10 +37,8 @@ export function toCloudEvent(input: unknown): CloudEventLike {
   }
   const candidate = input as Record<string, unknown>;
   if (candidate.specversion === undefined && isPushBody(candidate)) return fromPushBody(candidate);
-  const missing = REQUIRED.filter(
-    (name) => typeof candidate[name] !== 'string' || !candidate[name],
-  );
-  if (missing.length > 0) {
+  if (!hasContext(candidate)) {
+    const missing = REQUIRED.filter((name) => !isText(candidate[name]));
     throw invalid(
       `The request is not a CloudEvent: it has no ${missing.join(', ')}. Send it in binary ` +
         'mode (ce-id, ce-type, ce-source and ce-specversion headers) or structured mode ' +
@@ -90,6 +88,16 @@ export function describe(value: unknown): string {
   if (value instanceof Uint8Array) return `${value.length} bytes`;
 
   return `a ${typeof value}`;
+}
+
+function hasContext(event: Record<string, unknown>): boolean {
+  for (const name of REQUIRED) if (!isText(event[name])) return false;
+
+  return true;
+}
+
+function isText(value: unknown): boolean {
+  return typeof value === 'string' && value !== '';
 }
 
 function isPushBody(body: Record<string, unknown>): boolean {

@@ -6,6 +6,7 @@ import {
   type ObjectTrigger,
 } from '@cloudport/core';
 import { type CloudEventLike, describe, invalid, jsonDataOf } from './cloud-event.js';
+import { isTime } from './time.js';
 
 /** The Eventarc event type each object trigger takes; every other type is refused. */
 export const STORAGE_EVENT_TYPES: Readonly<Record<ObjectTrigger['event'], string>> = {
@@ -111,9 +112,10 @@ function sizeOf(id: string, value: unknown): number | undefined {
 }
 
 function timeOf(event: CloudEventLike, data: Record<string, unknown>): string {
-  for (const candidate of [event.time, data.timeDeleted, data.updated, data.timeCreated]) {
-    if (typeof candidate === 'string' && !Number.isNaN(Date.parse(candidate))) return candidate;
-  }
+  if (isTime(event.time)) return event.time;
+  if (isTime(data.timeDeleted)) return data.timeDeleted;
+  if (isTime(data.updated)) return data.updated;
+  if (isTime(data.timeCreated)) return data.timeCreated;
 
   throw invalid(`Event ${event.id} has no time, nor updated or timeCreated in its data.`);
 }
