@@ -10,13 +10,18 @@ import {
   type ReceiveOptions,
   resolveLogger,
 } from '@cloudport/core';
+import { defaultDir } from '../default-dir.js';
 import { SpareFiles } from '../spare-files.js';
 import { type ReceiveCeiling, receiveCeiling } from './profile-rules.js';
 
 /** Options of {@link openLocalQueue}. */
 export interface LocalQueueOptions {
-  /** Absolute path of the queue's folder; created when missing. One process owns it at a time. */
-  dir: string;
+  /**
+   * Absolute path of the queue's folder; created when missing. One process owns it at a time.
+   * Defaults to `.cloudport/queues/<name>` under the working directory, where the local runtime
+   * keeps the queue of that name.
+   */
+  dir?: string;
   /** The queue's logical name, used in errors and logs; any text, not checked as a name. */
   name: string;
   /** How bodies are typed and stored. */
@@ -81,7 +86,8 @@ const BODY_KINDS: ReadonlyArray<BodyKind> = ['json', 'text', 'bytes'];
 
 /** Checks the options of a local queue up front and fills in defaults. */
 export function resolveQueueOptions(options: LocalQueueOptions): QueueSettings {
-  const { dir, name, body, profile } = options;
+  const { name, body, profile } = options;
+  const dir = options.dir === undefined ? defaultDir('queues', name) : options.dir;
   if (typeof dir !== 'string' || !isAbsolute(dir)) {
     throw invalid(`dir ${JSON.stringify(dir)} is not an absolute path; resolve it first.`);
   }

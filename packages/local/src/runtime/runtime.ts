@@ -15,6 +15,7 @@ import {
   type ResourceResolver,
   resolveLogger,
 } from '@cloudport/core';
+import { DEFAULT_ROOT } from '../default-dir.js';
 import type { LocalQueue } from '../queue/index.js';
 import { openLocalQueue } from '../queue/index.js';
 import { SpareFiles } from '../spare-files.js';
@@ -87,7 +88,7 @@ class Runtime implements LocalRuntime {
   constructor(options: LocalRuntimeOptions) {
     this.options = options;
     this.pipeline = options.pipeline;
-    this.root = resolve(options.root ?? '.cloudport');
+    this.root = resolve(options.root ?? DEFAULT_ROOT);
     this.logger = resolveLogger(options.logger, () =>
       createJsonLogger({ fields: { pipeline: options.pipeline.name } }),
     );

@@ -7,6 +7,7 @@ import {
   type PutResult,
   UnsupportedError,
 } from '@cloudport/core';
+import { defaultDir } from '../default-dir.js';
 import { SpareFiles } from '../spare-files.js';
 import { countObjects, getObject, headObject, listObjects } from './object-reads.js';
 import { copyObject, deleteObject, importDropped, putObject } from './object-writes.js';
@@ -32,8 +33,12 @@ export interface FileStoreHooks {
 
 /** Options of {@link createFileStore}. */
 export interface FileStoreOptions {
-  /** Absolute path of the bucket's folder; created on first use. */
-  dir: string;
+  /**
+   * Absolute path of the bucket's folder; created on first use. Defaults to
+   * `.cloudport/buckets/<bucket>` under the working directory, where the local runtime keeps
+   * the bucket of that name.
+   */
+  dir?: string;
   /** The bucket's logical name, used in errors and events. */
   bucket: string;
   /** Enforce one provider's store limits: key bytes, metadata bytes and object size. */
@@ -98,14 +103,8 @@ export interface FileStore extends ObjectStore {
  * await store.put('reports/2026/a.json', '{}', { contentType: 'application/json' });
  */
 export function createFileStore(options: FileStoreOptions): FileStore {
-  const {
-    dir,
-    bucket,
-    profile,
-    hooks = {},
-    sync = false,
-    spares,
-  } = options ?? ({} as FileStoreOptions);
+  const { bucket, profile, hooks = {}, sync = false, spares } = options ?? ({} as FileStoreOptions);
+  const dir = options?.dir === undefined ? defaultDir('buckets', bucket) : options.dir;
   if (typeof dir !== 'string' || !isAbsolute(dir)) {
     throw new InvalidConfigError(
       `The file store's dir must be an absolute path, not ${JSON.stringify(dir)}; ` +
