@@ -102,6 +102,29 @@ describe('dev: dropped files', () => {
     }
   });
 
+  it('fires one event for each write through the store while the folder is watched', async () => {
+    const { seen, session, dir } = await startDev(200);
+    const store = runtime?.store('inbox');
+    try {
+      await store?.put('through-store.csv', 'stored');
+      await store?.put('nested/second.csv', 'stored too');
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'dropped.csv'), 'dropped');
+      await until(() => seen.length >= 3);
+      // Several quiet periods: a watcher that took the store's own files for drops fires here.
+      await delay(1000);
+    } finally {
+      await session.stop();
+    }
+
+    const byKey = (a: { key: string }, b: { key: string }) => a.key.localeCompare(b.key);
+    expect(seen.sort(byKey)).toEqual([
+      { key: 'dropped.csv', text: 'dropped' },
+      { key: 'nested/second.csv', text: 'stored too' },
+      { key: 'through-store.csv', text: 'stored' },
+    ]);
+  });
+
   it('rejects a quiet period that is not a whole number of milliseconds', async () => {
     const pipeline = definePipeline('drops', {
       files: { trigger: onObjectCreated(bucket('inbox')), handler: () => {} },
