@@ -40,7 +40,7 @@ export const AWS_CAPABILITIES: CapabilityDeclaration = {
     'store.list': { support: 'yes' },
     'store.copy': {
       support: 'partial',
-      note: 'CopyObject, objects up to 5 GB',
+      note: 'CopyObject, objects up to 5 GB; a larger source raises UNSUPPORTED',
     },
     'store.signed-url': {
       support: 'yes',

@@ -111,6 +111,37 @@ describe('S3 errors become the core errors', () => {
   }
 });
 
+describe('a copy of a source over 5 GB', () => {
+  it('is UNSUPPORTED for store.copy, naming the source and the way around it', () => {
+    const error = new S3ServiceException({
+      name: 'InvalidRequest',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+      message:
+        'The specified copy source is larger than the maximum allowable size for a copy ' +
+        'source: 5368709120',
+    });
+
+    const mapped = toStoreError(error, copy({}));
+
+    expect(mapped).toMatchObject({ code: 'UNSUPPORTED', feature: 'store.copy', provider: 'aws' });
+    expect(mapped.message).toContain('"source.txt"');
+    expect(mapped.message).toContain('get() into put()');
+    expect(mapped.cause).toBe(error);
+  });
+
+  it('leaves other invalid requests a provider error', () => {
+    const error = new S3ServiceException({
+      name: 'InvalidRequest',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+      message: 'This copy request is illegal',
+    });
+
+    expect(toStoreError(error, copy({}))).toMatchObject({ code: 'PROVIDER_ERROR' });
+  });
+});
+
 /** A client that answers CopyObject and HeadObject as told and records what it was sent. */
 function stubClient(answers: { copy: () => unknown; head: () => unknown }) {
   const sent: Array<{ command: string; key: string | undefined }> = [];

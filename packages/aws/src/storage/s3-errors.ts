@@ -4,6 +4,7 @@ import {
   isCloudportError,
   ObjectNotFoundError,
   PreconditionFailedError,
+  UnsupportedError,
 } from '@cloudport/core';
 import { isSdkError, toProviderError } from '../errors.js';
 
@@ -68,6 +69,14 @@ export function toStoreError(error: unknown, failure: S3Failure): CloudportError
         : 'the object changed since the ETag given as ifMatch.';
     return new PreconditionFailedError(bucket, key, detail, options);
   }
+  if (failure.action === 'copy' && isCopyTooLarge(error)) {
+    return new UnsupportedError(
+      'store.copy',
+      `${JSON.stringify(failure.sourceKey)} in ${bucket} is over the 5 GB that one S3 ` +
+        'CopyObject takes; stream it with get() into put() instead, which uploads in parts.',
+      options,
+    );
+  }
   if (isSdkError(error, ['InvalidRange'], 416)) {
     return new InvalidConfigError(
       `The range asked of ${JSON.stringify(key)} in ${bucket} starts at or past its last byte; ` +
@@ -97,4 +106,12 @@ function isAbort(error: unknown): boolean {
   const name = (error as Error | null)?.name;
 
   return name === 'AbortError' || name === 'TimeoutError';
+}
+
+// CopyObject refuses a source over 5 GB with 400 InvalidRequest, naming the copy source size.
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
+function isCopyTooLarge(error: unknown): boolean {
+  if (!isSdkError(error, ['InvalidRequest'])) return false;
+
+  return /copy source is larger than the maximum/i.test((error as Error).message ?? '');
 }
