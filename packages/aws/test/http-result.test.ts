@@ -1,5 +1,5 @@
 import { createHandler, type HttpEventV2, type HttpResultV2 } from '@cloudport/aws';
-import { definePipeline, onHttp } from '@cloudport/core';
+import { createJsonLogger, definePipeline, onHttp } from '@cloudport/core';
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_ENV, fixture } from './support/fixtures.js';
 
@@ -75,5 +75,50 @@ describe('HEAD requests', () => {
       body: '',
       isBase64Encoded: false,
     });
+  });
+});
+
+describe("Lambda's 6 MB limit on a buffered response", () => {
+  const text = { 'content-type': 'text/plain; charset=utf-8' };
+
+  /** Answers with the response and gives back the result and the errors logged. */
+  async function answer(response: () => Response) {
+    const lines: Array<{ level: string; error?: { code?: string } }> = [];
+    const logger = createJsonLogger({ write: (line) => lines.push(JSON.parse(line)) });
+    const pipeline = definePipeline('http-limits', {
+      respond: { trigger: onHttp('GET', '/respond'), handler: response },
+    });
+    const handler = createHandler(pipeline, 'respond', { env: FIXTURE_ENV, logger });
+    const result = (await handler(getRequest())) as HttpResultV2;
+
+    return { result, codes: lines.map((line) => line.error?.code) };
+  }
+
+  it('counts text in UTF-8 bytes: 3.2 million two-byte characters are over it', async () => {
+    const { result, codes } = await answer(
+      () => new Response('é'.repeat(3_200_000), { headers: text }),
+    );
+
+    expect(result.statusCode).toBe(500);
+    expect(codes).toEqual(['MESSAGE_TOO_LARGE']);
+  });
+
+  it('counts binary bodies as base64: 4.8 MB of bytes are over it', async () => {
+    const octets = { 'content-type': 'application/octet-stream' };
+    const { result, codes } = await answer(
+      () => new Response(new Uint8Array(4_800_000), { headers: octets }),
+    );
+
+    expect(result.statusCode).toBe(500);
+    expect(codes).toEqual(['MESSAGE_TOO_LARGE']);
+  });
+
+  it('sends a text body just under it whole', async () => {
+    const body = 'a'.repeat(6 * 1024 * 1024 - 200);
+    const { result, codes } = await answer(() => new Response(body, { headers: text }));
+
+    expect(result.statusCode).toBe(200);
+    expect(result.body?.length).toBe(body.length);
+    expect(codes).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import {
   type Decoded,
   type HttpTrigger,
   InvalidEventError,
+  MessageTooLargeError,
   matchesPath,
   type PipelineFunction,
   type Settled,
@@ -75,11 +76,20 @@ export async function encodeHttpResult(settled: Settled[]): Promise<HttpResultV2
   const bytes = Buffer.from(await response.arrayBuffer());
   const text = textOf(headers, bytes);
   const body = text ?? bytes.toString('base64');
-  if (body.length > MAX_HTTP_RESULT_BYTES) {
-    throw new RangeError(
-      `The response body is ${body.length} bytes as sent, over Lambda's ` +
-        `${MAX_HTTP_RESULT_BYTES}-byte limit for buffered responses; return less data or a ` +
-        'signed URL to it.',
+  // The limit counts the result as sent: text as UTF-8 bytes, base64 as its characters, and
+  // the headers and cookies beside the body.
+  const size =
+    (text === undefined ? body.length : bytes.length) +
+    Buffer.byteLength(JSON.stringify(headers)) +
+    Buffer.byteLength(JSON.stringify(cookies));
+  if (size > MAX_HTTP_RESULT_BYTES) {
+    throw new MessageTooLargeError(
+      `The response is ${size} bytes as sent (body${text === undefined ? ' in base64' : ''}, ` +
+        `headers and cookies), over Lambda's ${MAX_HTTP_RESULT_BYTES}-byte limit for buffered ` +
+        'responses; return less data, or a signed URL to it.',
+      size,
+      MAX_HTTP_RESULT_BYTES,
+      { provider: 'aws' },
     );
   }
 
