@@ -84,21 +84,8 @@ function sentOf(sent: Parameters<ServiceBusSender['sendMessages']>[0]): SentBatc
 
 const sentBatches = new WeakMap<object, SentBatch[]>();
 
-/** Suite cases that fail here, by title, with the reason; skipped until it is fixed. */
-const GAPS: Record<string, string> = {
-  'settling with the receipt of an earlier delivery is refused with PRECONDITION_FAILED':
-    'the SDK settles an expired lock through update-disposition, which the test broker does ' +
-    'not implement (ProviderError instead of a lock-lost answer)',
-};
-
 queueConformance(
-  {
-    describe,
-    it: (name, fn, timeout) =>
-      GAPS[name] === undefined
-        ? it(name, fn, timeout)
-        : it.skip(`${name} (skipped: ${GAPS[name]})`, fn),
-  },
+  { describe, it },
   {
     name: 'azure service bus on the test broker',
     capabilities: AZURE_CAPABILITIES,
