@@ -171,4 +171,24 @@ describe('object events through the blob trigger', () => {
     });
     expect(JSON.stringify(seen[0])).not.toContain('1,10');
   });
+  it('refuses an invocation without lastModified as INVALID_EVENT naming it', async () => {
+    registerFunctions(pipeline, { env, objectSource: 'blob-trigger' });
+    const { content, triggerMetadata } = fixture('blob-trigger.json') as {
+      content: string;
+      triggerMetadata: { Properties: Record<string, unknown> };
+    };
+    const { LastModified: _time, ...properties } = triggerMetadata.Properties;
+    const result = await invokeFunction('csv-in', {
+      data: { bytes: Buffer.from(content) },
+      triggerMetadata: metadataOf({ ...triggerMetadata, Properties: properties }),
+    });
+    expect(result.ok ? undefined : result.error).toMatchObject({
+      code: 'INVALID_EVENT',
+      provider: 'azure',
+      message: expect.stringMatching(
+        /no readable properties\.lastModified .*etl-uploads\/orders\/march\.csv/,
+      ),
+    });
+    expect(seen).toEqual([]);
+  });
 });
