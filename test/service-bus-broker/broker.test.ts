@@ -131,6 +131,64 @@ describe('service bus test broker', () => {
     });
   });
 
+  it('settles by lock token through the management node once the receiving link is gone', async () => {
+    const queue = fresh({ maxDeliveryCount: 5 });
+    const sender = client.createSender(queue);
+    for (const id of ['done', 'again', 'bad', 'later']) {
+      await sender.sendMessages({ body: id, messageId: id });
+    }
+    await sender.close();
+    const received = await withReceiver(queue, (receiver) =>
+      receiver.receiveMessages(4, { maxWaitTimeInMs: 2000 }),
+    );
+    const [done, again, bad, later] = received;
+    if (!done || !again || !bad || !later) throw new Error('missing messages');
+    await withReceiver(queue, async (receiver) => {
+      await receiver.completeMessage(done);
+      await receiver.abandonMessage(again, { attempt: 'first' });
+      await receiver.deadLetterMessage(bad, {
+        deadLetterReason: 'Broken',
+        deadLetterErrorDescription: 'no',
+      });
+      await receiver.deferMessage(later);
+      await expect(receiver.completeMessage(done)).rejects.toMatchObject({
+        code: 'MessageLockLost',
+      });
+    });
+    expect(broker.messages(queue).map((m) => [m.messageId, m.deliveryCount, m.deferred])).toEqual([
+      ['again', 1, false],
+      ['later', 0, true],
+    ]);
+    expect(broker.messages(queue)[0]?.applicationProperties).toMatchObject({ attempt: 'first' });
+    const [letter] = broker.messages(`${queue}/$deadletterqueue`);
+    expect(letter?.applicationProperties).toMatchObject({
+      DeadLetterReason: 'Broken',
+      DeadLetterErrorDescription: 'no',
+    });
+  });
+
+  it('answers a settlement by an expired lock token as lock lost', async () => {
+    const queue = fresh({ lockDurationMs: 300 });
+    await client.createSender(queue).sendMessages({ body: 'slow' });
+    const [stale] = await withReceiver(queue, (receiver) =>
+      receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 }),
+    );
+    if (!stale) throw new Error('no message');
+    await new Promise((done) => setTimeout(done, 500));
+    await withReceiver(queue, async (receiver) => {
+      for (const settle of [
+        () => receiver.completeMessage(stale),
+        () => receiver.abandonMessage(stale),
+        () => receiver.deadLetterMessage(stale),
+      ]) {
+        await expect(settle()).rejects.toMatchObject({ code: 'MessageLockLost' });
+      }
+      const [current] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 });
+      expect(current?.deliveryCount).toBe(1);
+      if (current) await receiver.completeMessage(current);
+    });
+  });
+
   it('holds scheduled messages, drops duplicates and refuses oversized ones', async () => {
     const queue = fresh({ maxMessageBytes: 1024 });
     const sender = client.createSender(queue);

@@ -33,6 +33,8 @@ export interface StoredMessage {
   /** Deliveries before the current one: AMQP's delivery-count, 0 on the first delivery. */
   deliveryCount: number;
   lock: Lock | undefined;
+  /** Set aside by a deferral: kept, but never delivered by an ordinary receive again. */
+  deferred: boolean;
 }
 
 /** A peek-lock held on a message by one delivery. */
@@ -56,6 +58,7 @@ export interface MessageView {
   sequence: number;
   deliveryCount: number;
   locked: boolean;
+  deferred: boolean;
   body: unknown;
   applicationProperties: Record<string, unknown>;
 }
@@ -104,7 +107,7 @@ export class QueueEntity {
 
   /** Takes the first available message and locks it for one delivery. */
   lockNext(token: string, now = Date.now()): StoredMessage | undefined {
-    const stored = this.messages.find((m) => m.lock === undefined && m.visibleAt <= now);
+    const stored = this.messages.find((m) => this.available(m, now));
     if (!stored) return undefined;
     const until = now + this.settings.lockDurationMs;
     const timer = setTimeout(() => this.expire(token), this.settings.lockDurationMs);
@@ -116,7 +119,7 @@ export class QueueEntity {
 
   /** Takes the first available message for good (receive-and-delete). */
   takeNext(now = Date.now()): StoredMessage | undefined {
-    const index = this.messages.findIndex((m) => m.lock === undefined && m.visibleAt <= now);
+    const index = this.messages.findIndex((m) => this.available(m, now));
     if (index < 0) return undefined;
 
     return this.messages.splice(index, 1)[0];
@@ -186,6 +189,18 @@ export class QueueEntity {
     );
   }
 
+  /**
+   * Defers a locked message: it stays in the queue, out of ordinary receives (the broker does
+   * not serve receiving deferred messages by sequence number).
+   */
+  defer(token: string): boolean {
+    const stored = this.unlock(token);
+    if (!stored) return false;
+    stored.deferred = true;
+
+    return true;
+  }
+
   /** Extends a lock by the lock duration; returns the new expiry, or undefined when lost. */
   renew(token: string, now = Date.now()): number | undefined {
     const stored = this.locks.get(token);
@@ -204,6 +219,7 @@ export class QueueEntity {
       sequence: m.sequence,
       deliveryCount: m.deliveryCount,
       locked: m.lock !== undefined,
+      deferred: m.deferred,
       body: m.message.body,
       applicationProperties: { ...m.message.application_properties },
     }));
@@ -226,9 +242,14 @@ export class QueueEntity {
       sequence: this.nextSequence(),
       enqueuedAt: now,
       lock: undefined,
+      deferred: false,
     };
     this.messages.push(stored);
     this.changed();
+  }
+
+  private available(stored: StoredMessage, now: number): boolean {
+    return stored.lock === undefined && !stored.deferred && stored.visibleAt <= now;
   }
 
   private unlock(token: string): StoredMessage | undefined {

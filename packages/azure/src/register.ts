@@ -2,6 +2,7 @@ import { getEventListeners } from 'node:events';
 import functions, { type InvocationContext } from '@azure/functions';
 import {
   type Adapter,
+  createJsonLogger,
   type HttpTrigger,
   invoke,
   type Logger,
@@ -9,6 +10,7 @@ import {
   type Pipeline,
   type PipelineFunction,
   type ResourceResolver,
+  resolveLogger,
   type ScheduleTrigger,
   setDefaultResolver,
 } from '@cloudport/core';
@@ -50,7 +52,8 @@ export interface RegisterOptions extends SettingsOptions {
   resolver?: ResourceResolver;
   /**
    * Where handler and adapter logs go: a logger, or `false` for none. By default each
-   * invocation logs through its `InvocationContext`, so lines reach the host's logs.
+   * invocation logs through its `InvocationContext`, so lines reach the host's logs, and
+   * registration warns (a schedule without an exact NCRONTAB form) in JSON on standard error.
    */
   logger?: Logger | false;
 }
@@ -93,8 +96,9 @@ export function registerFunctions(
   const resolver = options.resolver ?? (owned as ResourceResolver);
   const containers = new Map<string, string>();
   const registrations = new Map<string, Registration>();
+  const startup = resolveLogger(options.logger, startupLogger);
   for (const fn of pipeline.functions.values()) {
-    registrations.set(fn.name, registrationOf(fn, settings, containers, options.logger));
+    registrations.set(fn.name, registrationOf(fn, settings, containers, startup));
   }
   const adapter = createAzureAdapter(settings, resolver, containers);
   const app = options.app ?? functions.app;
@@ -138,7 +142,7 @@ function registrationOf(
   fn: PipelineFunction,
   settings: AzureSettings,
   containers: Map<string, string>,
-  logger: Logger | false | undefined,
+  logger: Logger,
 ): Registration {
   const own = functionSettings(settings, fn);
   const trigger = fn.trigger;
@@ -162,7 +166,7 @@ function registrationOf(
   }
   if (trigger.kind === 'schedule') {
     const schedule = toNcrontab((fn as PipelineFunction<ScheduleTrigger>).trigger.schedule);
-    if (!schedule.exact && logger) {
+    if (!schedule.exact) {
       logger.warn('the schedule has no exact NCRONTAB form; it restarts at each boundary', {
         function: fn.name,
         schedule: trigger.schedule.expression,
@@ -197,6 +201,17 @@ function sharedSignal(): () => AbortSignal {
     if (getEventListeners(signal, 'abort').length > 0) signal = new AbortController().signal;
     return signal;
   };
+}
+
+/**
+ * Where registration writes without a `logger` option. There is no invocation yet to log
+ * through, so lines go to standard error as JSON, which the worker passes to the host's logs.
+ */
+function startupLogger(): Logger {
+  return createJsonLogger({
+    fields: { adapter: 'azure' },
+    write: (line) => process.stderr.write(`${line}\n`),
+  });
 }
 
 function loggerOf(option: Logger | false): Logger {

@@ -1,7 +1,8 @@
 // The csv-etl example, unchanged, through the Azure handlers: uploads written to Azurite, their
 // Event Grid events fed to the registered parse handler, the messages it sends received from
 // the test broker and fed to the queue handlers (some delivered twice), the sweep fired as a
-// timer. The reports must match an independent count of the data and a local runtime's run.
+// timer. The overall report and each file's report must match an independent count of the
+// data and a local runtime's run.
 import './helpers/functions-host.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -196,6 +197,23 @@ describe('csv-etl through the Azure handlers', () => {
     expect(overall.files).toEqual({ counted: uploads.length - 1, rejected: 1 });
     for (const field of ['totals', 'byRegion', 'bySku', 'rows', 'files'] as const) {
       expect(overall[field], field).toEqual(localOverall[field]);
+    }
+  });
+
+  it('writes one report per file with the totals an independent count gives it', async () => {
+    const azure = await fileReports(reports);
+    expect([...azure.keys()].sort()).toEqual(uploads.map((sample) => sample.key).sort());
+    for (const file of uploads.map((sample) => expectFile(sample.key, sample.text))) {
+      const report = azure.get(file.key) as FileReport;
+      expect(report.status, file.key).toBe(file.rejected ? 'rejected' : 'counted');
+      expect(report.totals, file.key).toEqual(file.totals);
+      expect(report.byRegion, file.key).toEqual(Object.fromEntries(file.byRegion));
+      expect(report.bySku, file.key).toEqual(Object.fromEntries(file.bySku));
+      if (file.rejected) continue;
+      expect(report.rows, file.key).toEqual({
+        valid: file.valid,
+        invalid: file.invalidLines.length,
+      });
     }
   });
 

@@ -103,6 +103,28 @@ describe('object events through Event Grid', () => {
     expect(seen[0]?.etag).toBeUndefined();
   });
 
+  it('decodes a CloudEvents-schema BlobDeleted event to the same kind of reference', async () => {
+    const event = fixture('cloudevents-blob-deleted.json');
+    const result = await invokeFunction('csv-gone', eventGridInvocation(event));
+    expect(result.ok).toBe(true);
+    expect(seen).toEqual([
+      {
+        type: 'object.deleted',
+        id: '4e7a2b90-c01e-0063-2f1d-8a9b6c000000',
+        bucket: 'uploads',
+        key: 'orders/2026 Q1/résumé.csv',
+        size: undefined,
+        etag: undefined,
+        contentType: 'text/csv',
+        version: undefined,
+        time: '2026-05-11T17:42:08.905Z',
+        raw: event,
+      },
+    ]);
+    const asCreate = await invokeFunction('csv-in', eventGridInvocation(event));
+    expect(asCreate.ok ? undefined : asCreate.error).toMatchObject({ code: 'INVALID_EVENT' });
+  });
+
   it('acknowledges, without running the handler, a key outside the prefix or suffix', async () => {
     const event = fixture('event-grid-blob-created.json');
     event.subject = '/blobServices/default/containers/etl-uploads/blobs/orders/readme.txt';
@@ -170,5 +192,25 @@ describe('object events through the blob trigger', () => {
       time: '2026-03-04T09:15:02.000Z',
     });
     expect(JSON.stringify(seen[0])).not.toContain('1,10');
+  });
+  it('refuses an invocation without lastModified as INVALID_EVENT naming it', async () => {
+    registerFunctions(pipeline, { env, objectSource: 'blob-trigger' });
+    const { content, triggerMetadata } = fixture('blob-trigger.json') as {
+      content: string;
+      triggerMetadata: { Properties: Record<string, unknown> };
+    };
+    const { LastModified: _time, ...properties } = triggerMetadata.Properties;
+    const result = await invokeFunction('csv-in', {
+      data: { bytes: Buffer.from(content) },
+      triggerMetadata: metadataOf({ ...triggerMetadata, Properties: properties }),
+    });
+    expect(result.ok ? undefined : result.error).toMatchObject({
+      code: 'INVALID_EVENT',
+      provider: 'azure',
+      message: expect.stringMatching(
+        /no readable properties\.lastModified .*etl-uploads\/orders\/march\.csv/,
+      ),
+    });
+    expect(seen).toEqual([]);
   });
 });

@@ -75,6 +75,7 @@ describe('attribute names through the Service Bus trigger', () => {
       triggerMetadata: metadataOf({
         MessageIdArray: messages.map((m) => String(m.messageId)),
         DeliveryCountArray: messages.map(() => 1),
+        EnqueuedTimeUtcArray: messages.map((m) => m.enqueuedTimeUtc?.toISOString()),
         ApplicationPropertiesArray: messages.map((m) => m.applicationProperties ?? {}),
         UserPropertiesArray: messages.map((m) => m.applicationProperties ?? {}),
       }),

@@ -134,6 +134,23 @@ describe('the Service Bus queue trigger', () => {
     });
   });
 
+  it('refuses a message without enqueuedTimeUtc as INVALID_EVENT naming it', async () => {
+    const { triggerMetadata } = fixture('service-bus-message.json');
+    const { EnqueuedTimeUtc: _time, ...withoutTime } = triggerMetadata;
+    const data = { bytes: Buffer.from('{"n":7}') };
+    const forwarded = await invokeFunction('take-jobs', { data, triggerMetadata: withoutTime });
+    expect(forwarded.ok).toBe(true);
+    expect(sent[0]).toMatchObject({ code: 'INVALID_EVENT', eventId: '1234' });
+    expect(JSON.stringify(sent[0])).toMatch(/no readable enqueuedTimeUtc/);
+    const unreadable = { ...triggerMetadata, EnqueuedTimeUtc: { string: 'soon' } };
+    const failed = await invokeFunction('take-notes', { data, triggerMetadata: unreadable });
+    expect(failed.ok ? undefined : failed.error).toMatchObject({
+      code: 'INVALID_EVENT',
+      message: expect.stringMatching(/no readable enqueuedTimeUtc .*"soon"/),
+    });
+    expect(seen).toEqual([]);
+  });
+
   it('rebuilds a body the host JSON-coerced, when bytes were not asked for', async () => {
     const { body, triggerMetadata } = fixture('service-bus-message.json');
     await invokeFunction('take-jobs', { data: body, triggerMetadata });

@@ -1,7 +1,7 @@
 import './helpers/functions-host.js';
 import { readFileSync } from 'node:fs';
-import { definePipeline, onSchedule, type ScheduleEvent } from '@cloudport/core';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { definePipeline, onSchedule, type ScheduleEvent, silentLogger } from '@cloudport/core';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerFunctions } from '../src/index.js';
 import { decodeTimer } from '../src/triggers/timer.js';
 import { invokeFunction, triggerOf } from './helpers/functions-host.js';
@@ -28,6 +28,35 @@ describe('the timer trigger', () => {
   it('registers the NCRONTAB form of the schedule', () => {
     expect(triggerOf('nightly')).toMatchObject({ type: 'timerTrigger', schedule: '0 0 2 * * *' });
     expect(triggerOf('often')).toMatchObject({ schedule: '0 */15 * * * *' });
+  });
+
+  it('warns of a schedule without an exact NCRONTAB form, by default on standard error', () => {
+    const uneven = definePipeline('uneven', {
+      'every-seven': { trigger: onSchedule('7 minutes'), handler: () => {} },
+    });
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((line) => {
+      lines.push(String(line));
+      return true;
+    });
+    try {
+      registerFunctions(uneven, { env: {} });
+      registerFunctions(uneven, { env: {}, logger: false });
+    } finally {
+      write.mockRestore();
+    }
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      level: 'warn',
+      message: expect.stringMatching(/no exact NCRONTAB form/),
+      adapter: 'azure',
+      function: 'every-seven',
+      ncrontab: '0 */7 * * * *',
+    });
+    const warnings: unknown[] = [];
+    const logger = { ...silentLogger, warn: (...args: unknown[]) => warnings.push(args) };
+    registerFunctions(uneven, { env: {}, logger });
+    expect(warnings).toHaveLength(1);
   });
 
   it('reports the occurrence being run, and that it is past due', async () => {

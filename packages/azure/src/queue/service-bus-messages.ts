@@ -37,7 +37,10 @@ export interface OutgoingMessage {
   message: ServiceBusMessage;
   messageId: string;
   sessionId: string | undefined;
-  /** The body and application properties in bytes, which the entity's limit applies to. */
+  /**
+   * The body and application properties in bytes: a lower bound of the size the entity's limit
+   * applies to, which also counts the encoded headers (measured when the message is batched).
+   */
   size: number;
 }
 
@@ -129,23 +132,30 @@ export function toOutgoing(
 }
 
 /**
- * The error of an entry whose body and attributes (`size` bytes) are over the entity's limit:
- * the user's `maxMessageBytes`, or the largest message the sender link accepts.
+ * The error of an entry over the entity's limit (the user's `maxMessageBytes`, or the largest
+ * message the sender link accepts). `size` is its body and attributes in bytes; `encoded` says
+ * that these fit but the message as Service Bus counts it (with its headers, encoded in a batch)
+ * does not.
  */
 export function tooLarge(
   settings: MessageSettings,
   label: string,
   size: number,
   limit: number,
+  encoded = false,
 ): MessageTooLargeError {
   const source =
     settings.maxMessageBytes === limit
       ? 'as maxMessageBytes says'
       : 'as the Service Bus link advertises it';
+  const what = encoded
+    ? `has ${size} bytes of body and attributes, and with its headers, encoded as Service Bus ` +
+      'counts it, is over'
+    : `is ${size} bytes, over`;
 
   return new MessageTooLargeError(
-    `The ${label} for queue ${settings.queue} is ${size} bytes, over the entity's limit of ` +
-      `${limit} bytes (${source}); store the payload in a bucket and send its key.`,
+    `The ${label} for queue ${settings.queue} ${what} the entity's limit of ${limit} bytes ` +
+      `(${source}); store the payload in a bucket and send its key.`,
     size,
     limit,
     { provider: 'azure' },

@@ -1,7 +1,6 @@
 import type {
   ServiceBusClient,
   ServiceBusClientOptions,
-  ServiceBusMessage,
   ServiceBusMessageBatch,
   ServiceBusSender,
 } from '@azure/service-bus';
@@ -80,9 +79,6 @@ interface SendLink {
   limit: number;
 }
 
-/** What one transfer carries: an SDK batch, or one message too large to share a batch. */
-type Transfer = ServiceBusMessageBatch | ServiceBusMessage;
-
 /**
  * A queue over one Service Bus queue. Bodies travel as bytes encoded by the queue's kind;
  * attributes as application properties (with the original names of those whose first letter
@@ -90,9 +86,11 @@ type Transfer = ServiceBusMessageBatch | ServiceBusMessage;
  * scheduled enqueue time; `orderingKey` as the session id, which orders delivery only on a
  * session-enabled entity and is carried unchanged on others; `deduplicationId` as the message
  * id (effective on entities created with duplicate detection). Batches go through the SDK's
- * message batches, as large as the link allows, and are split when full; a message too large
- * to share a batch travels alone. Every entry is checked against the entity's size limit
- * before any is sent.
+ * message batches, as large as the link allows, and are split when full. Every message travels
+ * in such a batch, so the size Service Bus holds to the entity's limit is the one the SDK
+ * measures when the message joins a batch: its encoded headers, properties and body, plus the
+ * batch's envelope. A message that does not fit an empty batch on its own is refused with
+ * `MESSAGE_TOO_LARGE`, and every entry is measured before any is sent.
  *
  * Receiving uses peek-lock on the entity's own lock duration (`visibilityTimeoutSeconds` of
  * a receive is ignored); `retry` abandons, or holds the lock for the delay and then abandons;
@@ -165,9 +163,9 @@ class ServiceBusQueueClient<T> implements ServiceBusQueue<T> {
         throw tooLarge(this.settings, labelOf(messages, index), outgoing.size, limit);
       }
     }
-    const transfers = await this.pack(sender, messages, limit);
-    for (const transfer of transfers) {
-      await sender.sendMessages(transfer).catch((error) => {
+    const batches = await this.pack(sender, messages, limit);
+    for (const batch of batches) {
+      await sender.sendMessages(batch).catch((error) => {
         throw toQueueError(error, this.call('send to'));
       });
     }
@@ -219,37 +217,36 @@ class ServiceBusQueueClient<T> implements ServiceBusQueue<T> {
 
   /**
    * Packs messages in order into SDK batches of up to `limit` bytes, starting a new batch when
-   * one is full or the session changes. A message that fits no batch (a batch repeats the
-   * first message's headers) but is within the limit travels alone.
+   * one is full or the session changes. A message that an empty batch cannot take is over the
+   * limit once encoded: the whole send is refused before anything goes out.
    */
   private async pack(
     sender: ServiceBusSender,
     messages: OutgoingMessage[],
     limit: number,
-  ): Promise<Transfer[]> {
-    const transfers: Transfer[] = [];
+  ): Promise<ServiceBusMessageBatch[]> {
+    const batches: ServiceBusMessageBatch[] = [];
     const maxEntries = AZURE_LIMITS.queue.maxBatchEntries;
-    // The open batch, never empty: one that an entry failed to join while empty keeps that
-    // entry's headers for its envelope, so it is not reused.
     let batch: ServiceBusMessageBatch | undefined;
     let session: string | undefined;
-    for (const outgoing of messages) {
+    for (const [index, outgoing] of messages.entries()) {
       if (batch && (batch.count >= maxEntries || outgoing.sessionId !== session)) {
-        transfers.push(batch);
+        batches.push(batch);
         batch = undefined;
       }
       if (batch?.tryAddMessage(outgoing.message)) continue;
-      if (batch) transfers.push(batch);
+      if (batch) batches.push(batch);
+      // A fresh batch for every message an open one refused: a batch that refused a message
+      // while empty keeps that message's headers for its envelope.
       batch = await this.createBatch(sender, limit);
       session = outgoing.sessionId;
       if (!batch.tryAddMessage(outgoing.message)) {
-        transfers.push(outgoing.message);
-        batch = undefined;
+        throw tooLarge(this.settings, labelOf(messages, index), outgoing.size, limit, true);
       }
     }
-    if (batch) transfers.push(batch);
+    if (batch) batches.push(batch);
 
-    return transfers;
+    return batches;
   }
 
   private createBatch(sender: ServiceBusSender, limit: number): Promise<ServiceBusMessageBatch> {

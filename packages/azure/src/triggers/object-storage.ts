@@ -129,7 +129,8 @@ function nameFromUrl(url: unknown, container: string): string | undefined {
 
 /**
  * Decodes the blob trigger's invocation: the key from `blobTrigger` (`<container>/<name>`), size,
- * ETag and content type from `properties`. The content the host read is left alone: it is
+ * ETag, content type and time (`lastModified`, without which the invocation is
+ * `INVALID_EVENT`) from `properties`. The content the host read is left alone: it is
  * never part of the event. The id is the blob path with its ETag, the key of the host's blob
  * receipts, so a retry of the same version keeps it.
  */
@@ -152,6 +153,14 @@ export function decodeBlobTrigger(
   const etag = typeof properties.eTag === 'string' ? quoted(properties.eTag) : undefined;
   const size = Number(properties.length ?? properties.contentLength);
   const key = fromBlobName(path.slice(slash + 1));
+  // Every stored blob has one, and the host sends it; without it the event has no time.
+  const time = isoTime(properties.lastModified);
+  if (time === undefined) {
+    const found = JSON.stringify(properties.lastModified) ?? 'nothing';
+    const what = `has no readable properties.lastModified (${found}) for blob ${path}`;
+    const error = invalid(fn, what, 'Blob trigger invocation');
+    return [{ id: `${path}@${etag ?? ''}`, error, raw: metadata }];
+  }
   const event: ObjectEvent = {
     type: 'object.created',
     id: `${path}@${etag ?? ''}`,
@@ -160,7 +169,7 @@ export function decodeBlobTrigger(
     size: Number.isSafeInteger(size) ? size : undefined,
     etag,
     contentType: typeof properties.contentType === 'string' ? properties.contentType : undefined,
-    time: isoTime(properties.lastModified) ?? new Date().toISOString(),
+    time,
     raw: metadata,
   };
 

@@ -21,7 +21,8 @@ const HOST_PROPERTY = '$AzureWebJobs';
  * value instead, the library has already turned JSON-looking text into a value (`"42"` into
  * 42), so the body is rebuilt as faithfully as it can be. Trigger metadata gives the message
  * id, the delivery count (1 on the first delivery), the enqueued time, the session id as the
- * ordering key and the application properties as attributes. The v4 library lower-cases the
+ * ordering key and the application properties as attributes; a message without a readable
+ * `enqueuedTimeUtc` (which the host always sends) is `INVALID_EVENT`. The v4 library lower-cases the
  * first letter of property names, and turns message ids that look like JSON into values.
  */
 export function decodeServiceBusMessage(
@@ -35,6 +36,13 @@ export function decodeServiceBusMessage(
   if (messageId === undefined) {
     return { id: fallbackId, error: invalid(fn, 'has no messageId in its trigger metadata'), raw };
   }
+  // The host sets it on every message it delivers; without it, the event has no time to give.
+  const time = isoTime(metadata?.enqueuedTimeUtc);
+  if (time === undefined) {
+    const found = JSON.stringify(metadata?.enqueuedTimeUtc) ?? 'nothing';
+    const error = invalid(fn, `has no readable enqueuedTimeUtc in its trigger metadata (${found})`);
+    return { id: messageId, error, raw };
+  }
   try {
     const deliveryCount = Number(metadata?.deliveryCount);
     const event: MessageEvent<unknown> = {
@@ -46,7 +54,7 @@ export function decodeServiceBusMessage(
       attributes: attributesOf(metadata?.applicationProperties ?? metadata?.userProperties),
       deliveryCount: Number.isSafeInteger(deliveryCount) ? deliveryCount : undefined,
       orderingKey: textOf(metadata?.sessionId),
-      time: isoTime(metadata?.enqueuedTimeUtc) ?? new Date().toISOString(),
+      time,
       raw,
     };
 
