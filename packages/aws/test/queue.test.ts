@@ -81,9 +81,6 @@ const SQS_GAPS: Record<string, string> = {
   'settling with the receipt of an earlier delivery is refused with PRECONDITION_FAILED':
     'SqsQueue.complete and retry (src/queue/sqs.ts) pass a stale receipt handle to SQS, which ' +
     'accepts it without effect, so the stale settle resolves',
-  'attributes of exactly 1048575 bytes of names and values are sent whole':
-    'SQS counts each attribute type name ("String") toward the 1 MiB message size, 54 bytes ' +
-    'for 9 attributes, so the queue refuses what the neutral limit allows',
 };
 
 const servers: ServerCase[] = [

@@ -133,7 +133,11 @@ export class MemoryQueue implements ConsumableQueue<unknown> {
     const body = encodeBody(this.body, entry.body);
     const attributes = entry.attributes ?? {};
     const names = Object.entries(attributes);
-    const attributeBytes = names.reduce((sum, [k, v]) => sum + Buffer.byteLength(k + v), 0);
+    const overhead = this.options.limits.attributeOverheadBytes ?? 0;
+    const attributeBytes = names.reduce(
+      (sum, [k, v]) => sum + Buffer.byteLength(k + v) + overhead,
+      0,
+    );
     const size = body.length + attributeBytes;
     const { maxMessageBytes, maxAttributes, maxAttributesBytes } = this.options.limits;
     const over = [
