@@ -73,6 +73,13 @@ export const GCP_CAPABILITIES: CapabilityDeclaration = {
       support: 'yes',
       note: 'Pub/Sub counts deliveries only on subscriptions with a dead-letter policy',
     },
+    'queue.stale-settle': {
+      support: 'partial',
+      note:
+        'Pub/Sub accepts an expired ack id without effect; the pull queue refuses one only ' +
+        'when the same queue object has since received a newer delivery of the message (it ' +
+        'remembers the last 10,000 message ids)',
+    },
     'queue.dead-letter': {
       support: 'yes',
       note: 'a subscription dead-letter policy allows 5 to 100 attempts',
