@@ -51,7 +51,10 @@ export const GCP_CAPABILITIES: CapabilityDeclaration = {
         'V4; needs a service-account key, or a runtime ' +
         'service account allowed to sign blobs as itself',
     },
-    'queue.batch-send': { support: 'yes' },
+    'queue.batch-send': {
+      support: 'yes',
+      note: 'split to 1,000 messages and 9 MiB, the client library cap (the API takes 10 MB)',
+    },
     'queue.attributes': {
       support: 'yes',
       note: 'up to 100; names starting with `goog` are reserved',
