@@ -68,6 +68,13 @@ export const AWS_CAPABILITIES: CapabilityDeclaration = {
       note: 'FIFO queues only, within the 5-minute SQS deduplication window',
     },
     'queue.redelivery': { support: 'yes' },
+    'queue.stale-settle': {
+      support: 'partial',
+      note:
+        'SQS accepts the receipt handle of an earlier delivery without effect; the queue ' +
+        'refuses one only when the same queue object has since received a newer delivery of ' +
+        'the message (it remembers the last 10,000 message ids)',
+    },
     'queue.dead-letter': { support: 'yes', note: 'redrive policy (maxReceiveCount)' },
   },
 };

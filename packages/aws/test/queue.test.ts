@@ -76,23 +76,12 @@ interface ServerCase {
   gaps: Record<string, string>;
 }
 
-/** Suite cases the SQS queue itself fails, on every server, with the reason. */
-const SQS_GAPS: Record<string, string> = {
-  'settling with the receipt of an earlier delivery is refused with PRECONDITION_FAILED':
-    'SqsQueue.complete and retry (src/queue/sqs.ts) pass a stale receipt handle to SQS, which ' +
-    'accepts it without effect, so the stale settle resolves',
-  'attributes of exactly 1048575 bytes of names and values are sent whole':
-    'SQS counts each attribute type name ("String") toward the 1 MiB message size, 54 bytes ' +
-    'for 9 attributes, so the queue refuses what the neutral limit allows',
-};
-
 const servers: ServerCase[] = [
-  { name: 'moto', start: startMoto, gaps: { ...SQS_GAPS } },
+  { name: 'moto', start: startMoto, gaps: {} },
   {
     name: 'fauxqs',
     start: startFauxqsInProcess,
     gaps: {
-      ...SQS_GAPS,
       // SQS accepts #x10000-#x10FFFF; fauxqs's check stops at #xFFFD.
       'a text body round trips unicode unchanged':
         'fauxqs 1.9.2 refuses characters above U+FFFF (emoji), which SQS accepts',

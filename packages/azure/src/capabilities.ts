@@ -83,6 +83,7 @@ export const AZURE_CAPABILITIES: CapabilityDeclaration = {
         'duplicate detection, within its window',
     },
     'queue.redelivery': { support: 'yes' },
+    'queue.stale-settle': { support: 'yes', note: 'Service Bus reports the lock as lost' },
     'queue.dead-letter': {
       support: 'yes',
       note: "the entity's MaxDeliveryCount and its dead-letter subqueue",

@@ -22,6 +22,7 @@ export const FEATURES = [
   { id: 'queue.ordering-key', group: 'Queue', title: 'Ordering key' },
   { id: 'queue.deduplication', group: 'Queue', title: 'Deduplication id' },
   { id: 'queue.redelivery', group: 'Queue', title: 'Redelivery with delivery count' },
+  { id: 'queue.stale-settle', group: 'Queue', title: 'Stale settlement refused' },
   { id: 'queue.dead-letter', group: 'Queue', title: 'Dead-letter after the last attempt' },
 ] as const;
 

@@ -116,6 +116,7 @@ export type {
   SendOptions,
   SendResult,
 } from './queue.js';
+export { LatestReceipts, type StaleReceiptContext } from './receipts.js';
 export {
   currentResolver,
   type ResourceResolver,

@@ -12,8 +12,16 @@ export interface Bounds {
 export interface QueueLimits {
   maxMessageBytes: number;
   maxAttributes: number;
-  /** Bytes of all attribute names and values of one message together. */
+  /**
+   * Bytes of all attributes of one message together: their names and values, plus
+   * `attributeOverheadBytes` for each where the provider counts more.
+   */
   maxAttributesBytes: number;
+  /**
+   * Bytes the provider counts for each attribute besides its name and value, toward
+   * `maxAttributesBytes` and `maxMessageBytes`; 0 when absent. SQS counts the data type name.
+   */
+  attributeOverheadBytes?: number;
   maxBatchEntries: number;
   maxBatchBytes: number;
   /** Longest send delay; 0 when the provider cannot delay a message. */
@@ -64,6 +72,8 @@ export const AWS_LIMITS: ProviderLimits = {
     maxMessageBytes: 1_048_576, // 1 MiB
     maxAttributes: 10,
     maxAttributesBytes: 1_048_576,
+    // The data type name "String", which is what cloudport sends.
+    attributeOverheadBytes: 6,
     maxBatchEntries: 10,
     maxBatchBytes: 1_048_576,
     maxDelaySeconds: 900,
@@ -86,6 +96,8 @@ export const AWS_LIMITS: ProviderLimits = {
       'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html',
     'queue.maxAttributesBytes':
       'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html (attributes count towards the message size)',
+    'queue.attributeOverheadBytes':
+      'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html (name, data type and value all count towards the message size; the type is "String")',
     'queue.maxBatchEntries':
       'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html',
     'queue.maxBatchBytes':
@@ -121,6 +133,7 @@ export const GCP_LIMITS: ProviderLimits = {
     maxMessageBytes: 10_000_000,
     maxAttributes: 100,
     maxAttributesBytes: 128_000, // 100 × (256 + 1,024)
+    attributeOverheadBytes: 0,
     maxBatchEntries: 1000,
     maxBatchBytes: 10_000_000,
     maxDelaySeconds: 0,
@@ -141,6 +154,8 @@ export const GCP_LIMITS: ProviderLimits = {
     'queue.maxAttributes': 'https://cloud.google.com/pubsub/quotas#resource_limits',
     'queue.maxAttributesBytes':
       'https://cloud.google.com/pubsub/quotas#resource_limits (100 attributes of 256-byte keys and 1,024-byte values)',
+    'queue.attributeOverheadBytes':
+      'https://cloud.google.com/pubsub/quotas#resource_limits (attributes are counted by their keys and values)',
     'queue.maxBatchEntries': 'https://cloud.google.com/pubsub/quotas#resource_limits',
     'queue.maxBatchBytes':
       'https://cloud.google.com/pubsub/quotas#resource_limits (publish request size)',
@@ -169,6 +184,7 @@ export const AZURE_LIMITS: ProviderLimits = {
     maxMessageBytes: 262_144, // 256 KiB
     maxAttributes: Infinity,
     maxAttributesBytes: 65_536,
+    attributeOverheadBytes: 0,
     maxBatchEntries: 4500,
     maxBatchBytes: 262_144,
     maxDelaySeconds: Infinity,
@@ -196,6 +212,8 @@ export const AZURE_LIMITS: ProviderLimits = {
       'https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas (no count limit; properties share the 64 KB header)',
     'queue.maxAttributesBytes':
       'https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas (header size)',
+    'queue.attributeOverheadBytes':
+      'unverified: the header limit applies to the AMQP-encoded properties, whose encoding adds bytes per property that are not counted here',
     'queue.maxBatchEntries':
       'unverified: a count cap we apply to one ServiceBusMessageBatch; the batch byte size is what the service enforces',
     'queue.maxBatchBytes':

@@ -51,7 +51,10 @@ export const GCP_CAPABILITIES: CapabilityDeclaration = {
         'V4; needs a service-account key, or a runtime ' +
         'service account allowed to sign blobs as itself',
     },
-    'queue.batch-send': { support: 'yes' },
+    'queue.batch-send': {
+      support: 'yes',
+      note: 'split to 1,000 messages and 9 MiB, the client library cap (the API takes 10 MB)',
+    },
     'queue.attributes': {
       support: 'yes',
       note: 'up to 100; names starting with `goog` are reserved',
@@ -72,6 +75,13 @@ export const GCP_CAPABILITIES: CapabilityDeclaration = {
     'queue.redelivery': {
       support: 'yes',
       note: 'Pub/Sub counts deliveries only on subscriptions with a dead-letter policy',
+    },
+    'queue.stale-settle': {
+      support: 'partial',
+      note:
+        'Pub/Sub accepts an expired ack id without effect; the pull queue refuses one only ' +
+        'when the same queue object has since received a newer delivery of the message (it ' +
+        'remembers the last 10,000 message ids)',
     },
     'queue.dead-letter': {
       support: 'yes',

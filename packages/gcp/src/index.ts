@@ -8,6 +8,7 @@ export { GCP_CAPABILITIES } from './capabilities.js';
 export { type ClientSource, createPubSubClient, createStorageClient } from './clients.js';
 export { createCloudLogger, parseTrace, type TraceContext, traceFields } from './logging.js';
 export { createPubSubQueue, type PubSubQueueOptions } from './queue/pubsub.js';
+export { PUBSUB_CLIENT_MAX_BATCH_BYTES, PUBSUB_QUEUE_LIMITS } from './queue/pubsub-limits.js';
 export {
   createPubSubPullQueue,
   type PubSubPullQueue,

@@ -7,6 +7,7 @@ import {
   createPubSubPullQueue,
   createPubSubQueue,
   GCP_CAPABILITIES,
+  PUBSUB_QUEUE_LIMITS,
   type PubSubPullQueue,
 } from '../src/index.js';
 import {
@@ -77,54 +78,41 @@ if (whenEmulator({ describe, it }, 'Pub/Sub queue on the emulator')) {
     }) as typeof client.request;
   }
 
-  /** Suite cases the Pub/Sub queue fails, by title, with the defect; skipped until fixed. */
-  const gaps: Record<string, string> = {
-    'a batch of exactly 10000000 bytes is sent in as few calls as the limits allow':
-      '@google-cloud/pubsub caps a publish batch at 9 MiB, below the 10 MB the API takes, so ' +
-      'a 10 MB batch needs two requests',
-    'settling with the receipt of an earlier delivery is refused with PRECONDITION_FAILED':
-      'the pull queue (src/queue/pubsub-pull.ts) acknowledges with an expired ack id, which ' +
-      'Pub/Sub accepts without effect, so the stale settle resolves',
-  };
-  const runner = {
-    describe,
-    it: (name: string, fn: () => unknown, timeout?: number) =>
-      gaps[name] === undefined
-        ? it(name, fn, timeout)
-        : it.skip(`${name} (skipped: ${gaps[name]})`, fn),
-  };
-
-  queueConformance(runner, {
-    name: 'Pub/Sub on the emulator',
-    capabilities: GCP_CAPABILITIES,
-    limits: GCP_LIMITS,
-    // Collecting the 1,005-message batch takes the emulator about two seconds, 10 messages a
-    // pull; a visibility timeout of 3 s keeps the first ones hidden until the last arrive.
-    timeScale: 3,
-    async create({ name, ...settings }) {
-      await provision(name, settings.visibilityTimeoutSeconds);
-      const queue = createPubSubPullQueue({
-        queue: new QueueRef(name, settings),
-        subscription: `${name}-sub`,
-        deadLetterTopic: `${name}-dead`,
-        deadLetterSubscription: `${name}-dead-sub`,
-        client: pubsub,
-      });
-      dlq.set(queue, queue as PubSubPullQueue<unknown>);
-      return queue;
+  queueConformance(
+    { describe, it },
+    {
+      name: 'Pub/Sub on the emulator',
+      capabilities: GCP_CAPABILITIES,
+      // The batch bytes are the client library's 9 MiB a request, below the API's 10 MB.
+      limits: PUBSUB_QUEUE_LIMITS,
+      // Collecting the 1,005-message batch takes the emulator about two seconds, 10 messages a
+      // pull; a visibility timeout of 3 s keeps the first ones hidden until the last arrive.
+      timeScale: 3,
+      async create({ name, ...settings }) {
+        await provision(name, settings.visibilityTimeoutSeconds);
+        const queue = createPubSubPullQueue({
+          queue: new QueueRef(name, settings),
+          subscription: `${name}-sub`,
+          deadLetterTopic: `${name}-dead`,
+          deadLetterSubscription: `${name}-dead-sub`,
+          client: pubsub,
+        });
+        dlq.set(queue, queue as PubSubPullQueue<unknown>);
+        return queue;
+      },
+      async deadLetters(queue) {
+        const letters: DeadLetter<unknown>[] = [];
+        const source = dlq.get(queue) as PubSubPullQueue<unknown>;
+        for (;;) {
+          const batch = await source.takeDeadLetters({ maxMessages: 100, waitMs: 1000 });
+          if (batch.length === 0) return letters;
+          letters.push(...batch);
+        }
+      },
+      cleanup: (queue) => (queue as PubSubPullQueue<unknown>).close(),
+      sentBatches: (queue) => published.get(queue.queue) ?? [],
     },
-    async deadLetters(queue) {
-      const letters: DeadLetter<unknown>[] = [];
-      const source = dlq.get(queue) as PubSubPullQueue<unknown>;
-      for (;;) {
-        const batch = await source.takeDeadLetters({ maxMessages: 100, waitMs: 1000 });
-        if (batch.length === 0) return letters;
-        letters.push(...batch);
-      }
-    },
-    cleanup: (queue) => (queue as PubSubPullQueue<unknown>).close(),
-    sentBatches: (queue) => published.get(queue.queue) ?? [],
-  });
+  );
 
   describe('Pub/Sub queue beyond the suite', () => {
     it('marks an empty body so that Pub/Sub accepts it, and hides the mark', async () => {

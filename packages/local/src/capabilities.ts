@@ -40,6 +40,7 @@ export const LOCAL_CAPABILITIES: CapabilityDeclaration = {
     'queue.ordering-key': { support: 'yes' },
     'queue.deduplication': DEDUPLICATION,
     'queue.redelivery': { support: 'yes' },
+    'queue.stale-settle': { support: 'yes' },
     'queue.dead-letter': { support: 'yes' },
   },
 };

@@ -180,6 +180,7 @@ function attributesOf(bytes: number, count: number): Record<string, string> {
 function defineAttributeLimits(context: QueueContext, limits: QueueLimits): void {
   const { test, scale, slackMs } = context;
   const { maxAttributes, maxAttributesBytes, maxMessageBytes } = limits;
+  const overhead = limits.attributeOverheadBytes ?? 0;
   if (Number.isFinite(maxAttributes)) {
     const many = (count: number) =>
       Object.fromEntries(Array.from({ length: count }, (_, n) => [`attr${n}`, `${n}`]));
@@ -201,9 +202,11 @@ function defineAttributeLimits(context: QueueContext, limits: QueueLimits): void
   }
   if (!Number.isFinite(maxAttributesBytes)) return;
 
-  // Attributes count toward the message size on some providers: the 1-byte body leaves room.
-  const bytes = Math.min(maxAttributesBytes, maxMessageBytes - 1);
-  const count = Math.min(maxAttributes, Math.max(1, Math.ceil(bytes / 1280)));
+  // Attributes count toward the message size on some providers: the 1-byte body leaves room,
+  // and so does the overhead the provider adds to each attribute.
+  const room = Math.min(maxAttributesBytes, maxMessageBytes - 1);
+  const count = Math.min(maxAttributes, Math.max(1, Math.ceil(room / (1280 + overhead))));
+  const bytes = room - count * overhead;
   const exact = attributesOf(bytes, count);
   test(`attributes of exactly ${bytes} bytes of names and values are sent whole`, {
     body: 'text',

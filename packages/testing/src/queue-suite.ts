@@ -51,7 +51,9 @@ export interface QueueConformanceOptions {
  * it raises `UNSUPPORTED`. With `limits`, messages, attribute sets and batches at exactly each
  * limit must go through, and one byte or entry more must raise `MESSAGE_TOO_LARGE` with
  * nothing sent (a message) or be split (a batch). A body that does not fit the queue's kind
- * raises `INVALID_MESSAGE`. Redelivery declared `no` is not tested, since it cannot fail loud.
+ * raises `INVALID_MESSAGE`. Redelivery declared `no` is not tested, since it cannot fail loud;
+ * with `queue.stale-settle` declared, a settlement with a stale receipt must raise
+ * `PRECONDITION_FAILED`.
  *
  * @example
  * import { describe, it } from 'vitest';

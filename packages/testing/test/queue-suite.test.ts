@@ -1,4 +1,4 @@
-import { AWS_LIMITS } from '@cloudport/core';
+import { AWS_LIMITS, type CapabilityDeclaration } from '@cloudport/core';
 import { describe, expect, it } from 'vitest';
 import { queueConformance } from '../src/queue-suite.js';
 import { collect, failureOf, named } from './support/collect.js';
@@ -9,11 +9,14 @@ import {
 } from './support/memory-queue.js';
 
 /** The queue suite's cases against an in-memory queue with the given defects. */
-function casesFor(defects: QueueDefects, options: { deadLetters?: boolean } = {}) {
+function casesFor(
+  defects: QueueDefects,
+  options: { deadLetters?: boolean; capabilities?: CapabilityDeclaration } = {},
+) {
   return collect((runner) =>
     queueConformance(runner, {
       name: 'memory',
-      capabilities: MEMORY_QUEUE_CAPABILITIES,
+      capabilities: options.capabilities ?? MEMORY_QUEUE_CAPABILITIES,
       limits: AWS_LIMITS,
       create: (settings) => new MemoryQueue({ ...settings, limits: AWS_LIMITS.queue, defects }),
       sentBatches: (queue) => (queue as MemoryQueue).calls,
@@ -73,4 +76,27 @@ describe('queue suite against broken queues', () => {
     const failure = await failureOf(cases, dying[0] as string);
     expect(failure?.message).toMatch(/pass deadLetters to the suite/);
   });
+
+  const stale =
+    'settling with the receipt of an earlier delivery is refused with PRECONDITION_FAILED';
+  const latest = 'after a redelivery, settling with the latest receipt completes the message';
+
+  it(`fails "${stale}" for a queue that accepts a stale receipt without effect`, async () => {
+    expect(await failureOf(sound, stale)).toBeUndefined();
+    const failure = await failureOf(casesFor({ acceptStale: true }), stale);
+    expect(failure?.message).toMatch(/complete\(stale\)/);
+  }, 20_000);
+
+  it('checks only the latest receipt where stale settlement is declared unsupported', async () => {
+    const features = {
+      ...MEMORY_QUEUE_CAPABILITIES.features,
+      'queue.stale-settle': { support: 'no' as const, note: 'accepted without effect' },
+    };
+    const capabilities = { ...MEMORY_QUEUE_CAPABILITIES, features };
+    const cases = casesFor({ acceptStale: true }, { capabilities });
+    expect(cases.has(stale)).toBe(false);
+    expect(cases.has(latest)).toBe(true);
+    expect(sound.has(latest)).toBe(false);
+    expect(await failureOf(cases, latest)).toBeUndefined();
+  }, 20_000);
 });

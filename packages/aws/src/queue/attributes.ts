@@ -52,6 +52,7 @@ export function toMessageAttributes(
     const entry = toStringAttribute(value);
     encoded[name] = entry;
     count += 1;
+    // SQS counts the data type name too: AWS_LIMITS.queue.attributeOverheadBytes for "String".
     bytes += utf8Length(name) + entry.DataType.length + utf8Length(entry.StringValue);
   }
 

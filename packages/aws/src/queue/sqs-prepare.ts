@@ -60,8 +60,9 @@ export function prepareEntry(
   const size = utf8Length(body) + attributes.bytes;
   if (size > settings.maxMessageBytes) {
     throw new MessageTooLargeError(
-      `${where} is ${size} bytes with its attributes, over the queue's MaximumMessageSize of ` +
-        `${settings.maxMessageBytes} bytes; store the payload in a bucket and send its key.`,
+      `${where} is ${size} bytes with its attributes (names, data types and values), over ` +
+        `the queue's MaximumMessageSize of ${settings.maxMessageBytes} bytes; store the ` +
+        'payload in a bucket and send its key.',
       size,
       settings.maxMessageBytes,
       { provider: 'aws' },

@@ -11,6 +11,7 @@ import {
   encodeBodyAsText,
   InvalidConfigError,
   InvalidEventError,
+  LatestReceipts,
   type Logger,
   MessageTooLargeError,
   ProviderError,
@@ -75,6 +76,10 @@ const MAX_REASON_CHARS = 4096;
  * unless the queue deduplicates by content. Standard queues raise `UNSUPPORTED` for ordering keys
  * and deduplication ids, FIFO queues for per-message delays.
  *
+ * SQS accepts the receipt handle of an earlier delivery without effect, so settling with one is
+ * refused with `PRECONDITION_FAILED` only when this queue object has received a newer delivery
+ * of the message since.
+ *
  * @example
  * const rows = createSqsQueue({ queue: rowsRef, url: process.env.ROWS_URL });
  * await rows.sendBatch(batches.map((body) => ({ body })));
@@ -94,6 +99,11 @@ class SqsQueue<T> implements ConsumableQueue<T> {
   private readonly deadLetterQueue: Once<QueueSettings>;
   /** What each received message was on the wire, for forwarding it unchanged. */
   private readonly wire = new WeakMap<ReceivedMessage<T>, WireMessage>();
+  /**
+   * The latest receipt of each message received here: SQS answers success to the handle of an
+   * earlier delivery and changes nothing, so settling refuses the stale handles it can tell.
+   */
+  private readonly receipts = new LatestReceipts();
   private logger: Logger | undefined;
 
   constructor(options: SqsQueueOptions<T>) {
@@ -175,6 +185,7 @@ class SqsQueue<T> implements ConsumableQueue<T> {
 
   async complete(message: ReceivedMessage<T>): Promise<void> {
     const settings = await this.load();
+    this.receipts.check(message, { queue: this.queue, action: 'complete', provider: 'aws' });
     await this.call('delete a message from', (sdk, client) =>
       client.send(
         new sdk.DeleteMessageCommand({ QueueUrl: settings.url, ReceiptHandle: message.receipt }),
@@ -184,6 +195,7 @@ class SqsQueue<T> implements ConsumableQueue<T> {
 
   async retry(message: ReceivedMessage<T>, options: { delaySeconds?: number } = {}) {
     const settings = await this.load();
+    this.receipts.check(message, { queue: this.queue, action: 'retry', provider: 'aws' });
     await this.call('change the visibility of a message in', (sdk, client) =>
       client.send(
         new sdk.ChangeMessageVisibilityCommand({
@@ -204,6 +216,7 @@ class SqsQueue<T> implements ConsumableQueue<T> {
    */
   async deadLetter(message: ReceivedMessage<T>, reason: string): Promise<void> {
     const settings = await this.load();
+    this.receipts.check(message, { queue: this.queue, action: 'dead-letter', provider: 'aws' });
     const target = await this.deadLetterQueue();
     const wire = this.wire.get(message);
     const { body, attributes, bytes } = prepareForward(target, {
@@ -248,6 +261,7 @@ class SqsQueue<T> implements ConsumableQueue<T> {
     for (const message of messages) {
       try {
         const decoded = toReceived<T>(message, this.body, settings.fifo);
+        this.receipts.record(decoded.messageId, decoded.receipt);
         this.wire.set(decoded, { body: message.Body ?? '', attributes: message.MessageAttributes });
         received.push(decoded);
       } catch (error) {

@@ -4,6 +4,7 @@ import {
   decodeBody,
   encodeBody,
   InvalidConfigError,
+  LatestReceipts,
   type ReceivedMessage,
   type ReceiveOptions,
 } from '@cloudport/core';
@@ -60,6 +61,10 @@ const DEADLINE_EXCEEDED = 4;
  * queue's `maxAttempts` is enforced here as well, so any value works, while Pub/Sub's own
  * policy allows 5 to 100. A body that cannot be decoded by the queue's kind is dead-lettered.
  *
+ * Pub/Sub accepts an expired ack id without effect, so settling with the receipt of an earlier
+ * delivery is refused with `PRECONDITION_FAILED` only when this queue object has received a
+ * newer delivery of the message since.
+ *
  * @example
  * const jobs = createPubSubPullQueue({ queue: jobsRef, subscription: 'jobs-worker',
  *   deadLetterTopic: 'jobs-dead' });
@@ -73,6 +78,10 @@ export function createPubSubPullQueue<T>(options: PubSubPullQueueOptions<T>): Pu
   const client = fromSource(options.client, () => createPubSubClient(options.clientOptions));
   const publisher = createPubSubQueue({ ...options, client });
   const seen = new Map<string, number>();
+  // Pub/Sub accepts an expired ack id without effect: settling refuses those it can tell.
+  const receipts = new LatestReceipts();
+  const checkReceipt = (message: ReceivedMessage<T>, action: string) =>
+    receipts.check(message, { queue: queue.name, action, provider: PROVIDER });
   const subscriber = lazy(async () => {
     const pubsub = await client();
     const { v1: gapic } = await loadPubSub();
@@ -180,6 +189,8 @@ export function createPubSubPullQueue<T>(options: PubSubPullQueueOptions<T>): Pu
       return undefined;
     }
 
+    receipts.record(message.messageId, raw.ackId);
+
     return {
       messageId: message.messageId,
       body,
@@ -192,6 +203,7 @@ export function createPubSubPullQueue<T>(options: PubSubPullQueueOptions<T>): Pu
   };
 
   const deadLetter = async (message: ReceivedMessage<T>, reason: string) => {
+    checkReceipt(message, 'dead-letter');
     const data = Buffer.from(encodeBody(queue.body, message.body));
     await publishDeadLetter(data, {
       ...message.attributes,
@@ -223,9 +235,13 @@ export function createPubSubPullQueue<T>(options: PubSubPullQueueOptions<T>): Pu
       return messages.filter((message) => message !== undefined);
     },
 
-    complete: (message) => complete(message.receipt),
+    async complete(message) {
+      checkReceipt(message, 'complete');
+      await complete(message.receipt);
+    },
 
     async retry(message, retry = {}) {
+      checkReceipt(message, 'retry');
       const delay = retry.delaySeconds ?? 0;
       if (!Number.isFinite(delay) || delay < 0 || delay > MAX_ACK_SECONDS) {
         throw new InvalidConfigError(

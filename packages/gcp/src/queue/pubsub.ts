@@ -1,15 +1,15 @@
-import {
-  GCP_LIMITS,
-  type MessageQueue,
-  type ProviderLimits,
-  type QueueRef,
-  type SendEntry,
-  type SendOptions,
-  type SendResult,
+import type {
+  MessageQueue,
+  ProviderLimits,
+  QueueRef,
+  SendEntry,
+  SendOptions,
+  SendResult,
 } from '@cloudport/core';
 import type { ClientConfig, PubSub, Topic } from '@google-cloud/pubsub';
 import { type ClientSource, createPubSubClient, fromSource, lazy } from '../clients.js';
 import { toQueueError } from '../errors.js';
+import { PUBSUB_CLIENT_MAX_BATCH_BYTES, PUBSUB_QUEUE_LIMITS } from './pubsub-limits.js';
 import { toWireMessage, type WireMessage } from './wire.js';
 
 /** Options of {@link createPubSubQueue}. */
@@ -22,7 +22,10 @@ export interface PubSubQueueOptions<T> {
   client?: ClientSource<PubSub>;
   /** Options of the client made on first use, such as `projectId` or `apiEndpoint`. */
   clientOptions?: ClientConfig;
-  /** The limits enforced before sending; defaults to `GCP_LIMITS`. */
+  /**
+   * The limits enforced before sending; defaults to `PUBSUB_QUEUE_LIMITS`. Batches are never
+   * larger than the client's 9 MiB a request, whatever these say.
+   */
   limits?: ProviderLimits;
 }
 
@@ -33,8 +36,9 @@ export interface PubSubQueueOptions<T> {
  * envelope base64-encodes them, and the adapter decodes them by the queue's kind). Attributes
  * and ordering keys map one to one; a delay or a deduplication id raises `UNSUPPORTED`, since
  * Pub/Sub has neither. Every entry of a batch is checked against the size limits before any is
- * published; the batch is then published in requests of at most 1,000 messages and 10 MB. A
- * publish that fails after part of a batch went out leaves that part published.
+ * published; the batch is then published in requests of at most 1,000 messages and 9 MiB (the
+ * client library's cap; the API takes 10 MB). A publish that fails after part of a batch went
+ * out leaves that part published.
  *
  * @example
  * const rows = createPubSubQueue({ queue: rowsRef, topic: 'csv-etl-rows' });
@@ -42,13 +46,15 @@ export interface PubSubQueueOptions<T> {
  */
 export function createPubSubQueue<T>(options: PubSubQueueOptions<T>): MessageQueue<T> {
   const { queue } = options;
-  const limits = (options.limits ?? GCP_LIMITS).queue;
+  const given = (options.limits ?? PUBSUB_QUEUE_LIMITS).queue;
+  const maxBatchBytes = Math.min(given.maxBatchBytes, PUBSUB_CLIENT_MAX_BATCH_BYTES);
+  const limits = { ...given, maxBatchBytes };
   const client = fromSource(options.client, () => createPubSubClient(options.clientOptions));
   const topic = lazy(async (): Promise<Topic> => {
     // Ordering is switched on for the publisher only; messages without a key are unaffected.
     return (await client()).topic(options.topic ?? queue.name, {
       messageOrdering: true,
-      // The client clamps maxBytes to its own 9 MiB cap; without it, it batches by 1 MiB.
+      // Without maxBytes the client batches by 1 MiB.
       batching: {
         maxMessages: limits.maxBatchEntries,
         maxBytes: limits.maxBatchBytes,

@@ -11,7 +11,7 @@ import { checkProfileRules } from './profile-rules.js';
 export interface PreparedMessage {
   body: Uint8Array;
   options: SendOptions;
-  /** Bytes the provider would count: the body as carried plus attribute names and values. */
+  /** Bytes the provider would count: the body as carried plus the attributes. */
   size: number;
 }
 
@@ -22,7 +22,8 @@ const DEFAULT_CHUNK = 100;
  * Checks one message's options and, under a profile, the provider's limits.
  *
  * The size counts the body as the provider carries it (base64 for byte bodies on `aws`, whose
- * queue bodies are text) plus the UTF-8 bytes of attribute names and values.
+ * queue bodies are text) plus the UTF-8 bytes of attribute names and values, and the profile's
+ * overhead for each attribute (the data type name on `aws`).
  */
 export function checkMessage(
   settings: QueueSettings,
@@ -31,13 +32,14 @@ export function checkMessage(
   label: string,
 ): PreparedMessage {
   const attributes = options.attributes ?? {};
+  const overhead = settings.limits?.attributeOverheadBytes ?? 0;
   let attributeBytes = 0;
   let attributeCount = 0;
   for (const [key, value] of Object.entries(attributes)) {
     if (typeof value !== 'string') {
       throw invalidOption(settings, `attribute ${JSON.stringify(key)} of ${label} is not a string`);
     }
-    attributeBytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+    attributeBytes += Buffer.byteLength(key) + Buffer.byteLength(value) + overhead;
     attributeCount += 1;
   }
   checkText(settings, options.orderingKey, 'orderingKey', label);

@@ -25,6 +25,8 @@ export interface QueueDefects {
   noSplit?: boolean;
   /** Deletes a message that should be dead-lettered. */
   deleteDeadLetters?: boolean;
+  /** Settles with the receipt of an earlier delivery as SQS does: success, without effect. */
+  acceptStale?: boolean;
 }
 
 /** The declaration of the in-memory queue: batches, attributes, redelivery, dead letters. */
@@ -39,6 +41,7 @@ for (const id of [
   'queue.batch-send',
   'queue.attributes',
   'queue.redelivery',
+  'queue.stale-settle',
   'queue.dead-letter',
 ] as FeatureId[]) {
   MEMORY_QUEUE_CAPABILITIES.features[id] = { support: 'yes' };
@@ -108,10 +111,12 @@ export class MemoryQueue implements ConsumableQueue<unknown> {
   }
 
   async complete(message: ReceivedMessage<unknown>): Promise<void> {
+    if (this.ignoredAsStale(message)) return;
     this.remove(this.held(message));
   }
 
   async retry(message: ReceivedMessage<unknown>, options: { delaySeconds?: number } = {}) {
+    if (this.ignoredAsStale(message)) return;
     const stored = this.held(message);
     if (stored.deliveries >= this.options.maxAttempts) return this.bury(stored, 'retried last');
     stored.receipt = undefined;
@@ -133,7 +138,11 @@ export class MemoryQueue implements ConsumableQueue<unknown> {
     const body = encodeBody(this.body, entry.body);
     const attributes = entry.attributes ?? {};
     const names = Object.entries(attributes);
-    const attributeBytes = names.reduce((sum, [k, v]) => sum + Buffer.byteLength(k + v), 0);
+    const overhead = this.options.limits.attributeOverheadBytes ?? 0;
+    const attributeBytes = names.reduce(
+      (sum, [k, v]) => sum + Buffer.byteLength(k + v) + overhead,
+      0,
+    );
     const size = body.length + attributeBytes;
     const { maxMessageBytes, maxAttributes, maxAttributesBytes } = this.options.limits;
     const over = [
@@ -209,6 +218,14 @@ export class MemoryQueue implements ConsumableQueue<unknown> {
     }
 
     return stored;
+  }
+
+  /** With the `acceptStale` defect: true for a stale receipt, which is then ignored. */
+  private ignoredAsStale(message: ReceivedMessage<unknown>): boolean {
+    if (!this.options.defects?.acceptStale) return false;
+    const stored = this.messages.find((m) => m.id === message.messageId);
+
+    return stored?.receipt !== undefined && stored.receipt !== message.receipt;
   }
 
   private bury(stored: Stored, reason: string): void {
