@@ -150,10 +150,7 @@ export function defineStreaming(test: Define, setup: StreamingSetup): void {
       const { body } = await store.get(KEY);
       const read = await readWith(body, memory, async (_chunk, index) => {
         // A long pause after the first chunk, then a reader slower than any provider.
-        if (index === 0) {
-          await sleep(1000 * setup.timeScale);
-          memory.sample();
-        }
+        if (index === 0) await pauseUntilSteady(memory, setup);
         if (index < 64) await sleep(5);
       });
       checkGrowth(memory, setup, 'reading slowly');
@@ -162,6 +159,24 @@ export function defineStreaming(test: Define, setup: StreamingSetup): void {
     },
     timeout,
   );
+}
+
+/**
+ * The slow reader's pause: at least a second, and on while live memory still grows and stays
+ * within the bound, so that a store reading ahead on a busy machine has the time to show it.
+ */
+async function pauseUntilSteady(memory: MemoryTracker, setup: StreamingSetup): Promise<void> {
+  const step = 250 * setup.timeScale;
+  const deadline = Date.now() + 10_000 * setup.timeScale;
+  const bound = limitOf(setup).bytes;
+  let last = memory.sample();
+  for (let steps = 1; Date.now() < deadline; steps += 1) {
+    await sleep(step);
+    const growth = memory.sample();
+    if (growth > bound) return;
+    if (steps >= 4 && growth - last < MIB) return;
+    last = growth;
+  }
 }
 
 async function watchedWrite(store: ObjectStore, setup: StreamingSetup): Promise<void> {
