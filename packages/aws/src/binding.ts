@@ -12,7 +12,7 @@ import {
   type QueueRef,
   type ResourceResolver,
 } from '@cloudport/core';
-import { createSqsQueue } from './queue/sqs.js';
+import { createSqsSender } from './queue/sqs-sender.js';
 import { loadS3, loadSqs } from './sdk.js';
 import { createS3Store } from './storage/s3.js';
 
@@ -132,7 +132,8 @@ function pathStartOf(value: string): number {
  * Binds logical buckets to S3 stores and logical queues to SQS queues by the core's binding
  * variables. Stores and queues are made on first use and kept; SDK clients are loaded and
  * created on the first call that needs them, so a function that only reads SQS events never
- * loads the S3 client.
+ * loads the S3 client. Its queues send only (handlers and dead-letter forwards never receive),
+ * so a bundled handler carries no receiving code; `createSqsQueue` makes a consuming one.
  */
 export function createAwsResolver(
   bindings: Bindings,
@@ -169,7 +170,7 @@ export function createAwsResolver(
       if (known) return known as MessageQueue<T>;
       const physical = bindings.physical('queue', ref.name);
       const isUrl = pathStartOf(physical) >= 0;
-      const queue = createSqsQueue<T>({
+      const queue = createSqsSender<T>({
         queue: ref,
         ...(isUrl ? { url: physical } : { physicalName: physical }),
         client: sqsClient,
