@@ -12,7 +12,7 @@ import {
   type QueueRef,
   type ResourceResolver,
 } from '@cloudport/core';
-import { createSqsQueue } from './queue/sqs.js';
+import { createSqsSender } from './queue/sqs-sender.js';
 import { loadS3, loadSqs } from './sdk.js';
 import { createS3Store } from './storage/s3.js';
 
@@ -95,19 +95,45 @@ function requireBinding(
   );
 }
 
+const SLASH = 47;
+const HOST_END = '/?#';
+
 /** The queue name in an SQS queue URL (its last path segment) or a bare queue name. */
 export function queueNameOf(urlOrName: string): string {
-  if (!/^https?:\/\//i.test(urlOrName)) return urlOrName;
-  const path = new URL(urlOrName).pathname.replace(/\/+$/, '');
+  const pathStart = pathStartOf(urlOrName);
+  if (pathStart < 0) return urlOrName;
+  // Read with string searches rather than a URL object and a regular expression: this runs at
+  // every cold start, where each first use of either costs tens of microseconds.
+  const query = urlOrName.indexOf('?', pathStart);
+  const fragment = urlOrName.indexOf('#', pathStart);
+  let end = query < 0 ? urlOrName.length : query;
+  if (fragment >= 0 && fragment < end) end = fragment;
+  while (end > pathStart && urlOrName.charCodeAt(end - 1) === SLASH) end -= 1;
+  const start = urlOrName.lastIndexOf('/', end - 1) + 1;
 
-  return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
+  return end <= pathStart ? '' : decodeURIComponent(urlOrName.slice(start, end));
+}
+
+/**
+ * Where the path of an `http://` or `https://` URL starts (where its query or fragment starts,
+ * or its length, when it has no path), or -1 when the value is a bare queue name instead.
+ */
+function pathStartOf(value: string): number {
+  const scheme = value.slice(0, 8).toLowerCase();
+  const hostStart = scheme.startsWith('https://') ? 8 : scheme.startsWith('http://') ? 7 : -1;
+  if (hostStart < 0) return -1;
+  let index = hostStart;
+  while (index < value.length && !HOST_END.includes(value.charAt(index))) index += 1;
+
+  return index;
 }
 
 /**
  * Binds logical buckets to S3 stores and logical queues to SQS queues by the core's binding
  * variables. Stores and queues are made on first use and kept; SDK clients are loaded and
  * created on the first call that needs them, so a function that only reads SQS events never
- * loads the S3 client.
+ * loads the S3 client. Its queues send only (handlers and dead-letter forwards never receive),
+ * so a bundled handler carries no receiving code; `createSqsQueue` makes a consuming one.
  */
 export function createAwsResolver(
   bindings: Bindings,
@@ -143,8 +169,8 @@ export function createAwsResolver(
       const known = queues.get(ref.name);
       if (known) return known as MessageQueue<T>;
       const physical = bindings.physical('queue', ref.name);
-      const isUrl = /^https?:\/\//i.test(physical);
-      const queue = createSqsQueue<T>({
+      const isUrl = pathStartOf(physical) >= 0;
+      const queue = createSqsSender<T>({
         queue: ref,
         ...(isUrl ? { url: physical } : { physicalName: physical }),
         client: sqsClient,

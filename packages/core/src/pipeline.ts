@@ -106,12 +106,9 @@ export function definePipeline<T extends Record<string, Trigger>>(
     map.set(fnName, toPipelineFunction(name, fnName, options));
   }
   const pipeline: Pipeline = { name, functions: map, resources: () => listResources(pipeline) };
-  for (const resource of [...pipeline.resources().buckets.keys()]) {
-    assertQualifiedName('bucket', name, resource);
-  }
-  for (const resource of [...pipeline.resources().queues.keys()]) {
-    assertQualifiedName('queue', name, resource);
-  }
+  const { buckets, queues } = pipeline.resources();
+  for (const resource of buckets.keys()) assertQualifiedName('bucket', name, resource);
+  for (const resource of queues.keys()) assertQualifiedName('queue', name, resource);
 
   return pipeline;
 }

@@ -8,6 +8,7 @@ import {
   QUALIFIED_NAME_MAX_LENGTH,
 } from '@cloudport/core';
 import { describe, expect, it } from 'vitest';
+import { brokenRule, followsGrammar } from '../src/names.js';
 
 function ruleBroken(run: () => void): string | undefined {
   try {
@@ -106,5 +107,50 @@ describe('assertName: words and suffixes the clouds reserve', () => {
       expect(error).toBeInstanceOf(InvalidNameError);
       expect((error as InvalidNameError).rule).toBe(rule);
     }
+  });
+});
+
+describe('followsGrammar', () => {
+  // Names mostly of allowed characters, with the characters, words and lengths that each rule
+  // refuses mixed in, so that every rule is broken now and then and many names pass.
+  const allowed = ['a', 'g', 'o', '0', 'l', '1', 'e', '3', 's', 'x', 'n', 'r', 'w', '9'];
+  const refused = ['A', '_', '.', ' '];
+  const words = ['goog', 'g00gle', 'sthree', 'xn--', 'amzn-s3-demo', '-s3alias', '--x-s3'];
+
+  function randomName(seed: number): string {
+    let state = seed;
+    const next = (limit: number) => {
+      state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return Math.floor(state / 65_536) % limit;
+    };
+    let name = '';
+    const length = 1 + next(34);
+    while (name.length < length) {
+      const roll = next(100);
+      if (roll < 2) name += refused[next(refused.length)];
+      else if (roll < 12) name += '-';
+      else if (roll < 15) name += words[next(words.length)];
+      else name += allowed[next(allowed.length)];
+    }
+
+    return name;
+  }
+
+  it('accepts exactly the names that pass every rule', () => {
+    const names = [
+      ...Array.from({ length: 20_000 }, (_, seed) => randomName(seed + 1)),
+      'my-goog',
+      'g00gle-rows',
+      'go-og-le',
+      'bggoogle',
+    ];
+    const verdicts = names.map((name) => brokenRule(name) === undefined);
+    for (const [index, name] of names.entries()) {
+      expect(followsGrammar(name), name).toBe(verdicts[index]);
+      expect(isValidName(name), name).toBe(verdicts[index]);
+    }
+    // Both verdicts come up often enough for the comparison to mean something.
+    expect(verdicts.filter(Boolean).length).toBeGreaterThan(1000);
+    expect(verdicts.filter((passes) => !passes).length).toBeGreaterThan(1000);
   });
 });

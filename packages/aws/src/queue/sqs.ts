@@ -5,7 +5,6 @@ import type {
   SQSClientConfig,
 } from '@aws-sdk/client-sqs';
 import {
-  type BodyKind,
   type ConsumableQueue,
   createJsonLogger,
   encodeBodyAsText,
@@ -13,28 +12,20 @@ import {
   InvalidEventError,
   LatestReceipts,
   type Logger,
-  MessageTooLargeError,
-  ProviderError,
   type QueueRef,
   type ReceivedMessage,
   type ReceiveOptions,
   resolveLogger,
-  type SendEntry,
-  type SendOptions,
-  type SendResult,
 } from '@cloudport/core';
-import { loadSqs, type SqsSdk } from '../sdk.js';
 import { fromNeutralAttributes, prepareForward } from './sqs-dead-letter.js';
-import { type SentSize, toQueueError } from './sqs-errors.js';
-import { type PreparedEntry, prepareEntry, splitBatch } from './sqs-prepare.js';
 import { toReceived } from './sqs-receive.js';
+import { SqsSender } from './sqs-sender.js';
 import {
   findQueueUrl,
   type Once,
   once,
   type QueueSettings,
   readQueueSettings,
-  type SqsCall,
 } from './sqs-settings.js';
 
 /** Options of {@link createSqsQueue}. */
@@ -88,13 +79,7 @@ export function createSqsQueue<T>(options: SqsQueueOptions<T>): ConsumableQueue<
   return new SqsQueue(options);
 }
 
-class SqsQueue<T> implements ConsumableQueue<T> {
-  readonly queue: string;
-  readonly body: BodyKind;
-  private readonly options: SqsQueueOptions<T>;
-  private client: Promise<SQSClient> | undefined;
-  /** The queue's URL and attributes, read once; a failed read is tried again next time. */
-  private readonly load: Once<QueueSettings>;
+class SqsQueue<T> extends SqsSender<T> implements ConsumableQueue<T> {
   /** The dead-letter queue's URL and attributes, read on the first dead-letter. */
   private readonly deadLetterQueue: Once<QueueSettings>;
   /** What each received message was on the wire, for forwarding it unchanged. */
@@ -107,13 +92,8 @@ class SqsQueue<T> implements ConsumableQueue<T> {
   private logger: Logger | undefined;
 
   constructor(options: SqsQueueOptions<T>) {
-    this.options = options;
-    this.queue = options.queue.name;
-    this.body = options.queue.body;
-    const call: SqsCall = (action, send) => this.call(action, send);
-    this.load = once(() =>
-      readQueueSettings(call, options.url, options.physicalName ?? this.queue),
-    );
+    super(options);
+    const call = this.sqsCall;
     this.deadLetterQueue = once(async () => {
       if (options.deadLetterUrl) return readQueueSettings(call, options.deadLetterUrl, '');
       const { deadLetterArn, name } = await this.load();
@@ -126,33 +106,6 @@ class SqsQueue<T> implements ConsumableQueue<T> {
         { provider: 'aws' },
       );
     });
-  }
-
-  async send(body: T, options: SendOptions = {}): Promise<SendResult> {
-    const settings = await this.load();
-    const { size, ...entry } = prepareEntry(settings, this.body, { ...options, body }, 'message');
-    const sent = { bytes: size, maxMessageBytes: settings.maxMessageBytes };
-    const output = await this.call(
-      'send a message to',
-      (sdk, client) =>
-        client.send(new sdk.SendMessageCommand({ QueueUrl: settings.url, ...entry })),
-      sent,
-    );
-
-    return { messageId: output.MessageId ?? '' };
-  }
-
-  async sendBatch(entries: ReadonlyArray<SendEntry<T>>): Promise<SendResult[]> {
-    const settings = await this.load();
-    const prepared = entries.map((entry, index) =>
-      prepareEntry(settings, this.body, entry, `batch entry ${index}`),
-    );
-    const results: SendResult[] = [];
-    for (const chunk of splitBatch(prepared)) {
-      results.push(...(await this.sendChunk(settings, chunk, results.length)));
-    }
-
-    return results;
   }
 
   async receive(options: ReceiveOptions = {}): Promise<ReceivedMessage<T>[]> {
@@ -277,79 +230,6 @@ class SqsQueue<T> implements ConsumableQueue<T> {
     }
 
     return received;
-  }
-
-  private async sendChunk(settings: QueueSettings, chunk: PreparedEntry[], offset: number) {
-    const sizes = chunk.map((entry) => entry.size);
-    const batchBytes = sizes.reduce((total, size) => total + size, 0);
-    const sent = {
-      bytes: Math.max(...sizes),
-      batchBytes,
-      maxMessageBytes: settings.maxMessageBytes,
-    };
-    const output = await this.call(
-      'send a batch to',
-      (sdk, client) =>
-        client.send(
-          new sdk.SendMessageBatchCommand({
-            QueueUrl: settings.url,
-            Entries: chunk.map(({ size: _size, ...entry }, index) => ({
-              ...entry,
-              Id: `${index}`,
-            })),
-          }),
-        ),
-      sent,
-    );
-    const failed = output.Failed ?? [];
-    if (failed.length > 0) {
-      const first = failed[0];
-      throw new ProviderError(
-        `SQS refused ${failed.length} of ${chunk.length} batch entries for ${settings.name} ` +
-          `(${first?.Code}: ${first?.Message}); ${offset} earlier entries were sent, and the ` +
-          'other entries of this call may have been.',
-        { provider: 'aws', cause: failed },
-      );
-    }
-    const ids = new Map((output.Successful ?? []).map((item) => [item.Id, item.MessageId]));
-
-    return chunk.map((_, index) => ({ messageId: ids.get(`${index}`) ?? '' }));
-  }
-
-  /**
-   * Makes one SQS call. A send passes its size, so that a size refusal reports the queue's own
-   * limit; the refused queue's settings (`settings`, this queue's by default) are then read
-   * again on the next call, in case its MaximumMessageSize changed.
-   */
-  private async call<R>(
-    action: string,
-    send: (sdk: SqsSdk, client: SQSClient) => Promise<R>,
-    sent?: SentSize,
-    settings: Once<QueueSettings> = this.load,
-  ): Promise<R> {
-    try {
-      const [sdk, client] = await Promise.all([loadSqs(), this.connect()]);
-      return await send(sdk, client);
-    } catch (error) {
-      const failure = toQueueError(
-        error,
-        `${action} queue ${this.options.physicalName ?? this.queue}`,
-        sent,
-      );
-      if (failure instanceof MessageTooLargeError) settings.forget();
-      throw failure;
-    }
-  }
-
-  private connect(): Promise<SQSClient> {
-    const given = this.options.client;
-    this.client ??=
-      typeof given === 'function'
-        ? given()
-        : given
-          ? Promise.resolve(given)
-          : loadSqs().then((sdk) => new sdk.SQSClient(this.options.clientConfig ?? {}));
-    return this.client;
   }
 }
 
