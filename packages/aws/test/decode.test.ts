@@ -296,6 +296,8 @@ describe('decodeS3Key', () => {
     'caf%C3%A9+%E2%82%AC',
     '%F0%9F%9A%80+launch',
     'ends-with+',
+    '+starts%41+%42+',
+    'x%2B%2B++y%25',
     '',
   ])('decodes %j as decodeURIComponent does after + to space', (encoded) => {
     expect(decodeS3Key(encoded)).toBe(reference(encoded));

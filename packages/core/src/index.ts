@@ -147,6 +147,7 @@ export {
   readAll,
   type SignedUrlOptions,
 } from './store.js';
+export { createIsoFormatter } from './time.js';
 export {
   type HttpMethod,
   type HttpTrigger,

@@ -1,3 +1,5 @@
+import { createIsoFormatter } from './time.js';
+
 /** Structured fields attached to a log line. */
 export type LogFields = Record<string, unknown>;
 
@@ -16,6 +18,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const PROTO = '__proto__';
+const isoOf = createIsoFormatter();
 
 /** Options of {@link createJsonLogger}. */
 export interface JsonLoggerOptions {
@@ -92,7 +95,7 @@ class JsonLogger implements Logger {
   private log(level: LogLevel, message: string, fields: LogFields | undefined): void {
     const { threshold, write, levelKey, levelName } = this.settings;
     if (LEVELS[level] < threshold) return;
-    const time = new Date().toISOString();
+    const time = isoOf(Date.now());
     let line: LogFields;
     if (levelKey === PROTO) {
       line = { ...this.base, ...fields, time, [levelKey]: levelName(level), message };

@@ -23,7 +23,6 @@ const TAKES: Record<ObjectEvent['type'], string> = {
 };
 const QUOTE = 34;
 const PLUS = 43;
-const PERCENT = 37;
 
 /** What a function's object decoder knows from cold start on. */
 interface ObjectBinding {
@@ -83,25 +82,36 @@ export function createObjectDecoder(
 /** Decodes an S3 object key from the form encoding of event notifications. */
 export function decodeS3Key(encoded: string): string {
   // Escapes of ASCII characters are decoded here, about twice as fast as decodeURIComponent;
-  // a key with any other escape (UTF-8 sequences, or malformed ones) is left to it whole.
+  // a key with any other escape (UTF-8 sequences, or malformed ones) is left to it whole. The
+  // escapes are found with indexOf, which scans far faster than a loop over the characters.
+  let at = nextEscape(encoded, 0);
+  if (at < 0) return encoded;
   let decoded = '';
   let from = 0;
-  for (let index = 0; index < encoded.length; index++) {
-    const code = encoded.charCodeAt(index);
-    if (code === PLUS) {
-      decoded += `${encoded.slice(from, index)} `;
-      from = index + 1;
-    } else if (code === PERCENT) {
-      const byte =
-        hexValue(encoded.charCodeAt(index + 1)) * 16 + hexValue(encoded.charCodeAt(index + 2));
+  while (at >= 0) {
+    decoded += encoded.slice(from, at);
+    if (encoded.charCodeAt(at) === PLUS) {
+      decoded += ' ';
+      from = at + 1;
+    } else {
+      const byte = hexValue(encoded.charCodeAt(at + 1)) * 16 + hexValue(encoded.charCodeAt(at + 2));
       if (!(byte >= 0 && byte < 128)) return decodeURIComponent(encoded.replace(/\+/g, ' '));
-      decoded += encoded.slice(from, index) + String.fromCharCode(byte);
-      from = index + 3;
-      index += 2;
+      decoded += String.fromCharCode(byte);
+      from = at + 3;
     }
+    at = nextEscape(encoded, from);
   }
 
-  return from === 0 ? encoded : decoded + encoded.slice(from);
+  return decoded + encoded.slice(from);
+}
+
+/** The index of the first `+` or `%` from `from` on, or -1. */
+function nextEscape(encoded: string, from: number): number {
+  const plus = encoded.indexOf('+', from);
+  const percent = encoded.indexOf('%', from);
+  if (plus < 0) return percent;
+
+  return percent < 0 || plus < percent ? plus : percent;
 }
 
 /** The value of a hexadecimal digit, or NaN. */

@@ -10,7 +10,7 @@ import {
 import type { AwsBindingView } from '../binding.js';
 import type { SqsBatchResult, SqsRecord } from '../events.js';
 import { fromRecordAttributes } from '../queue/attributes.js';
-import { isoFromEpochMs } from '../time.js';
+import { isoFromEpochMsText } from '../time.js';
 import { isFailed, recordsOf } from './shared.js';
 
 /** What a function's queue decoder knows from cold start on, and of the last ARN it saw. */
@@ -93,8 +93,8 @@ function toMessageUnit(binding: QueueBinding, record: SqsRecord, index: number):
   // The records of one batch come from one queue: its ARN is looked at once.
   if (arn !== binding.arn) readArn(binding, arn);
   const orderingKey = binding.fifo ? record.attributes?.MessageGroupId : undefined;
-  const sent = numberOf(record?.attributes?.SentTimestamp);
-  const problem = checkRecord(binding, record, messageId, sent);
+  const time = isoFromEpochMsText(record?.attributes?.SentTimestamp);
+  const problem = checkRecord(binding, record, messageId, time);
   if (problem !== undefined) return errorUnit(fn, id, problem, record, orderingKey);
   const kind = fn.trigger.queue.body;
   let body: unknown;
@@ -114,7 +114,7 @@ function toMessageUnit(binding: QueueBinding, record: SqsRecord, index: number):
     attributes: fromRecordAttributes(record.messageAttributes),
     deliveryCount: countOf(record.attributes?.ApproximateReceiveCount),
     orderingKey,
-    time: isoFromEpochMs(sent),
+    time: time as string,
     raw: record,
   };
 
@@ -133,7 +133,7 @@ function checkRecord(
   binding: QueueBinding,
   record: SqsRecord,
   messageId: string | undefined,
-  sent: number,
+  time: string | undefined,
 ): string | undefined {
   if (record === null || typeof record !== 'object') return 'is not an object';
   if (record.eventSource !== 'aws:sqs') {
@@ -141,7 +141,7 @@ function checkRecord(
   }
   if (messageId === undefined) return 'has no messageId';
   if (typeof record.body !== 'string') return 'has no string body';
-  if (!(sent > 0)) return 'has no SentTimestamp';
+  if (time === undefined) return 'has no SentTimestamp';
   // Without its group the message could not hold back the later ones of the group it is in.
   if (binding.fifo && !record.attributes?.MessageGroupId) {
     return 'comes from a FIFO queue but has no attributes.MessageGroupId';
@@ -178,22 +178,6 @@ function messageIdOf(record: unknown): string | undefined {
   const messageId = (record as SqsRecord | null)?.messageId;
 
   return typeof messageId === 'string' && messageId !== '' ? messageId : undefined;
-}
-
-/**
- * `Number(value)`, with strings of up to 15 digits (every epoch-millisecond timestamp) read
- * here: Number() takes several times longer for numbers too long to be cached as indexes.
- */
-function numberOf(value: unknown): number {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 15) return Number(value);
-  let number = 0;
-  for (let index = 0; index < value.length; index++) {
-    const digit = value.charCodeAt(index) - 48;
-    if (digit < 0 || digit > 9) return Number(value);
-    number = number * 10 + digit;
-  }
-
-  return number;
 }
 
 function countOf(value: string | undefined): number | undefined {
