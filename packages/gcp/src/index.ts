@@ -27,5 +27,5 @@ export { type Crc32cValidator, crc32c, createCrc32cValidator } from './storage/c
 export { createGcsStore, type GcsStoreOptions, toObjectInfo } from './storage/gcs.js';
 export { type CloudEventLike, MESSAGE_PUBLISHED, toCloudEvent } from './triggers/cloud-event.js';
 export type { FrameworkRequest } from './triggers/http.js';
-export { STORAGE_EVENT_TYPES } from './triggers/object-storage.js';
+export { generationOf, STORAGE_EVENT_TYPES } from './triggers/object-storage.js';
 export { SCHEDULE_FUNCTION_ATTRIBUTE } from './triggers/schedule.js';

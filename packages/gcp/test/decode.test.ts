@@ -14,7 +14,7 @@ import {
   type ScheduleEvent,
 } from '@cloudport/core';
 import { describe, expect, it } from 'vitest';
-import { createGcpAdapter } from '../src/index.js';
+import { createGcpAdapter, generationOf } from '../src/index.js';
 import { frameworkEvent, loadFixture } from './support/fixtures.js';
 
 const uploads = bucket('uploads');
@@ -78,16 +78,34 @@ describe('Cloud Storage events', () => {
       contentType: 'text/csv',
       time: '2026-02-14T09:30:12.482311Z',
     });
+    expect(generationOf(decoded)).toBe(1_771_061_412_482_311);
     expect(decoded.raw).toEqual(event);
     expect(only<ObjectEvent>(decode('created', structuredClone(event))).id).toBe(decoded.id);
   });
 
-  it('decodes a structured finalize with numbers for size and generation', () => {
-    const decoded = only<ObjectEvent>(
-      decode('created', frameworkEvent(loadFixture('storage-finalized-structured'))),
-    );
+  it('decodes a structured finalize whose size and generation are JSON numbers', () => {
+    const event = frameworkEvent(loadFixture('storage-finalized-structured'));
+    const data = event.data as { size: unknown; generation: unknown };
+    expect([typeof data.size, typeof data.generation]).toEqual(['number', 'number']);
 
-    expect(decoded).toMatchObject({ key: '日本/売上 2026.csv', size: 7, etag: '1772323204100000' });
+    const decoded = only<ObjectEvent>(decode('created', event));
+
+    expect(decoded).toMatchObject({
+      key: '日本/売上 2026.csv',
+      size: 7,
+      etag: '1772323204100000',
+      version: '1772323204100000',
+    });
+    expect(generationOf(decoded)).toBe(1_772_323_204_100_000);
+  });
+
+  it.each([
+    ['a generation', { version: '1772323204100000' }, 1_772_323_204_100_000],
+    ['no version', {}, undefined],
+    ['a generation past the safe integers', { version: '9007199254740993' }, undefined],
+    ['a version that is no number', { version: 'W/"abc"' }, undefined],
+  ])('generationOf reads %s', (_case, event, expected) => {
+    expect(generationOf(event)).toBe(expected);
   });
 
   it('decodes a delete without size or ETag', () => {
