@@ -38,6 +38,7 @@ const adapter = createGcpAdapter({
     CLOUDPORT_QUEUE_ROWS: 'projects/acme-prod/topics/csv-etl-rows',
     CLOUDPORT_QUEUE_TEXTS: 'csv-etl-rows',
     CLOUDPORT_QUEUE_RAW: 'rows-push',
+    CLOUDPORT_SCHEDULE_SWEEP: 'projects/acme-prod/topics/csv-etl-sweep-schedule',
   }),
 });
 
@@ -255,6 +256,22 @@ describe('Cloud Scheduler firings', () => {
     data.message.attributes['cloudport-function'] = 'other';
 
     expect(errorOf(decode('sweep', event))).toContain('for function other');
+  });
+
+  it('refuses a firing from another topic than the one bound to the schedule', () => {
+    const event = frameworkEvent(loadFixture('scheduler-firing'));
+    event.source = '//pubsub.googleapis.com/projects/acme-prod/topics/someone-elses-job';
+
+    expect(errorOf(decode('sweep', event))).toContain('someone-elses-job');
+  });
+
+  it('takes a firing from any topic when no topic is bound to the schedule', () => {
+    const unbound = createGcpAdapter({ bindings: readBindings({}) });
+    const event = frameworkEvent(loadFixture('scheduler-firing'));
+    event.source = '//pubsub.googleapis.com/projects/acme-prod/topics/another-job';
+    const units = unbound.decode(pipeline.functions.get('sweep')!, { kind: 'cloudevent', event });
+
+    expect(only<ScheduleEvent>(units).schedule).toBe('15 minutes');
   });
 });
 
