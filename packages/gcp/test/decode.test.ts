@@ -177,6 +177,17 @@ describe('Pub/Sub messages', () => {
     });
   });
 
+  it("gives the handler its own attribute map, strings only, leaving the event's as sent", () => {
+    const event = frameworkEvent(loadFixture('pubsub-published-binary'));
+    const message = (event.data as { message: { attributes: Record<string, unknown> } }).message;
+    message.attributes = { tenant: 'acme', shard: 7, 'cloudport-empty': '1' };
+    const decoded = only<MessageEvent>(decode('aggregate', event));
+
+    expect(decoded.attributes).toEqual({ tenant: 'acme', shard: '7' });
+    expect(decoded.attributes).not.toBe(message.attributes);
+    expect(message.attributes).toEqual({ tenant: 'acme', shard: 7, 'cloudport-empty': '1' });
+  });
+
   it('tolerates duplicated snake_case fields and reads a 0 attempt as no count', () => {
     const decoded = only<MessageEvent>(
       decode('aggregate', frameworkEvent(loadFixture('pubsub-duplicated-fields'))),
