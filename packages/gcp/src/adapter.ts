@@ -16,7 +16,7 @@ import { invalid, toCloudEvent } from './triggers/cloud-event.js';
 import { decodeObjectEvent, type ObjectTarget } from './triggers/object-storage.js';
 import { topicIdOf } from './triggers/pubsub-envelope.js';
 import { decodeQueueEvent, type QueueTarget } from './triggers/queue.js';
-import { decodeScheduleEvent } from './triggers/schedule.js';
+import { decodeScheduleEvent, scheduleTopicVariable } from './triggers/schedule.js';
 
 /** One invocation as the registered functions hand it to the adapter. */
 export type GcpInput =
@@ -45,7 +45,7 @@ export interface GcpAdapterOptions extends GcpClientOptions {
 type Target =
   | { kind: 'object'; target: ObjectTarget }
   | { kind: 'queue'; target: QueueTarget }
-  | { kind: 'schedule' }
+  | { kind: 'schedule'; topic: string | undefined }
   | { kind: 'http' };
 
 /**
@@ -89,6 +89,10 @@ function planTarget(fn: PipelineFunction, bindings: Bindings): Target {
     const topic = topicIdOf(bindings.physical('queue', trigger.queue.name));
     return { kind: 'queue', target: { trigger, topic } };
   }
+  if (trigger.kind === 'schedule') {
+    const topic = bindings.variables.get(scheduleTopicVariable(fn.name));
+    return { kind: 'schedule', topic: topic ? topicIdOf(topic) : undefined };
+  }
 
   return { kind: trigger.kind };
 }
@@ -103,7 +107,8 @@ function decodeGcp(fn: PipelineFunction, input: GcpInput, target: Target): Decod
       return decodeQueueEvent(target.target, event);
     case 'schedule': {
       const trigger = fn.trigger as Extract<PipelineFunction['trigger'], { kind: 'schedule' }>;
-      return decodeScheduleEvent({ functionName: fn.name, trigger, now: Date.now() }, event);
+      const { topic } = target;
+      return decodeScheduleEvent({ functionName: fn.name, trigger, topic, now: Date.now() }, event);
     }
     case 'http':
       throw invalid(`Function ${fn.name} answers HTTP requests; it takes no CloudEvents.`);

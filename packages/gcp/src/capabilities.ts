@@ -22,10 +22,11 @@ export const GCP_CAPABILITIES: CapabilityDeclaration = {
     },
     'trigger.http': { support: 'yes' },
     'trigger.schedule': {
-      support: 'yes',
+      support: 'partial',
       note:
-        'Cloud Scheduler publishes to a Pub/Sub topic; the ' +
-        'firing time is the publish time to the minute',
+        'Cloud Scheduler publishes to a Pub/Sub topic; the firing time is the publish time ' +
+        'to the minute. A rate that does not divide an hour or a day restarts at each hour, ' +
+        'day or month boundary',
     },
     'outcome.retry': {
       support: 'yes',

@@ -27,6 +27,13 @@ export { createGcpResolver, type GcpClientOptions } from './resolver.js';
 export { type Crc32cValidator, crc32c, createCrc32cValidator } from './storage/crc32c.js';
 export { createGcsStore, type GcsStoreOptions, toObjectInfo } from './storage/gcs.js';
 export { type CloudEventLike, MESSAGE_PUBLISHED, toCloudEvent } from './triggers/cloud-event.js';
+export {
+  type CloudSchedulerJob,
+  type CloudSchedulerSchedule,
+  SCHEDULER_TIME_ZONE,
+  toCloudSchedulerJob,
+  toCloudSchedulerSchedule,
+} from './triggers/cloud-scheduler.js';
 export type { FrameworkRequest } from './triggers/http.js';
-export { STORAGE_EVENT_TYPES } from './triggers/object-storage.js';
-export { SCHEDULE_FUNCTION_ATTRIBUTE } from './triggers/schedule.js';
+export { generationOf, STORAGE_EVENT_TYPES } from './triggers/object-storage.js';
+export { SCHEDULE_FUNCTION_ATTRIBUTE, scheduleTopicVariable } from './triggers/schedule.js';

@@ -15,12 +15,17 @@ import {
   type ResourceResolver,
   readBindings,
   resolveLogger,
+  type ScheduleTrigger,
   setDefaultResolver,
 } from '@cloudport/core';
 import { createGcpAdapter, type GcpInput, type GcpOutput } from './adapter.js';
 import { PROVIDER } from './errors.js';
 import { createCloudLogger, parseTrace, traceFields } from './logging.js';
 import type { GcpClientOptions } from './resolver.js';
+import {
+  type CloudSchedulerSchedule,
+  toCloudSchedulerSchedule,
+} from './triggers/cloud-scheduler.js';
 import {
   type FrameworkRequest,
   routeStatus,
@@ -63,6 +68,8 @@ export interface GcpRegistration {
   entryPoints: ReadonlyMap<string, string>;
   /** The registered functions, by entry point, to call directly (in tests and benchmarks). */
   functions: ReadonlyMap<string, CloudEventFunction | HttpFunction>;
+  /** The Cloud Scheduler `schedule` and `timeZone` of each schedule function, by function name. */
+  schedules: ReadonlyMap<string, CloudSchedulerSchedule>;
   adapter: Adapter<GcpInput, GcpOutput>;
   resolver: ResourceResolver;
   bindings: Bindings;
@@ -90,7 +97,9 @@ export function entryPointOf(functionName: string): string {
  * Registers a pipeline's functions with functions-framework, one entry point per function named
  * as the function: object, queue and schedule triggers as `cloudEvent` functions, HTTP triggers
  * as `http` functions. Configuration is read once, here: the bindings (`CLOUDPORT_*`), the log
- * level and the project. Clients are created on first use, each SDK loaded only then.
+ * level and the project. Clients are created on first use, each SDK loaded only then. Each
+ * schedule is translated for Cloud Scheduler here too: a rate with no cron form raises
+ * `INVALID_CONFIG`, and one without an exact form logs a warning.
  *
  * @example
  * // index.js, the deployed source's main module
@@ -112,6 +121,7 @@ export function registerFunctions(
   const registry = options.registry ?? loadFramework();
   const entryPoints = new Map<string, string>();
   const functions = new Map<string, CloudEventFunction | HttpFunction>();
+  const schedules = new Map<string, CloudSchedulerSchedule>();
   const nextId = invocationIds();
   const context: Context = { pipeline, adapter, resolver, logger, projectId, nextId };
   for (const fn of selected(pipeline, options.functions)) {
@@ -121,6 +131,9 @@ export function registerFunctions(
       registry.http(entryPoint, handler);
       functions.set(entryPoint, handler);
     } else {
+      if (fn.trigger.kind === 'schedule') {
+        schedules.set(fn.name, scheduleOf(fn as PipelineFunction<ScheduleTrigger>, logger));
+      }
       const handler = cloudEventFunction(context, fn);
       registry.cloudEvent(entryPoint, handler);
       functions.set(entryPoint, handler);
@@ -129,7 +142,20 @@ export function registerFunctions(
   }
   setDefaultResolver(resolver);
 
-  return { entryPoints, functions, adapter, resolver, bindings };
+  return { entryPoints, functions, schedules, adapter, resolver, bindings };
+}
+
+function scheduleOf(fn: PipelineFunction<ScheduleTrigger>, logger: Logger): CloudSchedulerSchedule {
+  const translated = toCloudSchedulerSchedule(fn.trigger.schedule);
+  if (!translated.exact) {
+    logger.warn('the schedule has no exact Cloud Scheduler form; it restarts at each boundary', {
+      function: fn.name,
+      schedule: fn.trigger.schedule.expression,
+      cron: translated.schedule,
+    });
+  }
+
+  return translated;
 }
 
 interface Context {

@@ -14,7 +14,7 @@ import {
   type ScheduleEvent,
 } from '@cloudport/core';
 import { describe, expect, it } from 'vitest';
-import { createGcpAdapter } from '../src/index.js';
+import { createGcpAdapter, generationOf } from '../src/index.js';
 import { frameworkEvent, loadFixture } from './support/fixtures.js';
 
 const uploads = bucket('uploads');
@@ -38,6 +38,7 @@ const adapter = createGcpAdapter({
     CLOUDPORT_QUEUE_ROWS: 'projects/acme-prod/topics/csv-etl-rows',
     CLOUDPORT_QUEUE_TEXTS: 'csv-etl-rows',
     CLOUDPORT_QUEUE_RAW: 'rows-push',
+    CLOUDPORT_SCHEDULE_SWEEP: 'projects/acme-prod/topics/csv-etl-sweep-schedule',
   }),
 });
 
@@ -78,16 +79,34 @@ describe('Cloud Storage events', () => {
       contentType: 'text/csv',
       time: '2026-02-14T09:30:12.482311Z',
     });
+    expect(generationOf(decoded)).toBe(1_771_061_412_482_311);
     expect(decoded.raw).toEqual(event);
     expect(only<ObjectEvent>(decode('created', structuredClone(event))).id).toBe(decoded.id);
   });
 
-  it('decodes a structured finalize with numbers for size and generation', () => {
-    const decoded = only<ObjectEvent>(
-      decode('created', frameworkEvent(loadFixture('storage-finalized-structured'))),
-    );
+  it('decodes a structured finalize whose size and generation are JSON numbers', () => {
+    const event = frameworkEvent(loadFixture('storage-finalized-structured'));
+    const data = event.data as { size: unknown; generation: unknown };
+    expect([typeof data.size, typeof data.generation]).toEqual(['number', 'number']);
 
-    expect(decoded).toMatchObject({ key: '日本/売上 2026.csv', size: 7, etag: '1772323204100000' });
+    const decoded = only<ObjectEvent>(decode('created', event));
+
+    expect(decoded).toMatchObject({
+      key: '日本/売上 2026.csv',
+      size: 7,
+      etag: '1772323204100000',
+      version: '1772323204100000',
+    });
+    expect(generationOf(decoded)).toBe(1_772_323_204_100_000);
+  });
+
+  it.each([
+    ['a generation', { version: '1772323204100000' }, 1_772_323_204_100_000],
+    ['no version', {}, undefined],
+    ['a generation past the safe integers', { version: '9007199254740993' }, undefined],
+    ['a version that is no number', { version: 'W/"abc"' }, undefined],
+  ])('generationOf reads %s', (_case, event, expected) => {
+    expect(generationOf(event)).toBe(expected);
   });
 
   it('decodes a delete without size or ETag', () => {
@@ -156,6 +175,17 @@ describe('Pub/Sub messages', () => {
       deliveryCount: 3,
       time: '2026-02-14T09:30:15.731Z',
     });
+  });
+
+  it("gives the handler its own attribute map, strings only, leaving the event's as sent", () => {
+    const event = frameworkEvent(loadFixture('pubsub-published-binary'));
+    const message = (event.data as { message: { attributes: Record<string, unknown> } }).message;
+    message.attributes = { tenant: 'acme', shard: 7, 'cloudport-empty': '1' };
+    const decoded = only<MessageEvent>(decode('aggregate', event));
+
+    expect(decoded.attributes).toEqual({ tenant: 'acme', shard: '7' });
+    expect(decoded.attributes).not.toBe(message.attributes);
+    expect(message.attributes).toEqual({ tenant: 'acme', shard: 7, 'cloudport-empty': '1' });
   });
 
   it('tolerates duplicated snake_case fields and reads a 0 attempt as no count', () => {
@@ -237,6 +267,22 @@ describe('Cloud Scheduler firings', () => {
     data.message.attributes['cloudport-function'] = 'other';
 
     expect(errorOf(decode('sweep', event))).toContain('for function other');
+  });
+
+  it('refuses a firing from another topic than the one bound to the schedule', () => {
+    const event = frameworkEvent(loadFixture('scheduler-firing'));
+    event.source = '//pubsub.googleapis.com/projects/acme-prod/topics/someone-elses-job';
+
+    expect(errorOf(decode('sweep', event))).toContain('someone-elses-job');
+  });
+
+  it('takes a firing from any topic when no topic is bound to the schedule', () => {
+    const unbound = createGcpAdapter({ bindings: readBindings({}) });
+    const event = frameworkEvent(loadFixture('scheduler-firing'));
+    event.source = '//pubsub.googleapis.com/projects/acme-prod/topics/another-job';
+    const units = unbound.decode(pipeline.functions.get('sweep')!, { kind: 'cloudevent', event });
+
+    expect(only<ScheduleEvent>(units).schedule).toBe('15 minutes');
   });
 });
 

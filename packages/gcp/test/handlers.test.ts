@@ -193,6 +193,34 @@ describe('storage events through functions-framework', () => {
     expect(await response.text()).toMatch(/^INVALID_EVENT: The request/);
   });
 
+  it('logs the INVALID_EVENT code of a request that is no CloudEvent under NODE_ENV=production', async () => {
+    logLines.length = 0;
+    const previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    let response: Response;
+    try {
+      response = await fetch(urlOf('created'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"hello":"world"}',
+      });
+    } finally {
+      process.env.NODE_ENV = previous;
+    }
+
+    expect(response.status).toBe(500);
+    expect(response.headers.get('x-google-status')).toBe('error');
+    expect(await response.text()).not.toContain('INVALID_EVENT');
+    expect(logLines).toContainEqual(
+      expect.objectContaining({
+        severity: 'ERROR',
+        message: 'invocation refused',
+        function: 'created',
+        code: 'INVALID_EVENT',
+      }),
+    );
+  });
+
   it('leaves a body that is no JSON object to the framework, which answers 500 itself', async () => {
     // functions-framework's own CloudEvent middleware throws on a string body before any
     // function runs; the answer is still no acknowledgement.

@@ -91,8 +91,9 @@ export function toWireMessage(
 /** The attributes a handler sees: everything but cloudport's own. */
 export function userAttributes(attributes: Record<string, string> | null | undefined) {
   const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(attributes ?? {})) {
-    if (!name.startsWith(INTERNAL_PREFIX)) result[name] = String(value);
+  if (!attributes) return result;
+  for (const name of Object.keys(attributes)) {
+    if (!name.startsWith(INTERNAL_PREFIX)) result[name] = String(attributes[name]);
   }
 
   return result;

@@ -27,9 +27,11 @@ export interface ObjectTarget {
  * Decodes a Cloud Storage CloudEvent (binary or structured mode) for an object trigger.
  *
  * `size`, `generation` and `metageneration` arrive as strings under proto3 JSON and sometimes as
- * numbers; both are read. The name is used as sent: it is not URL-encoded. The event id is the
- * CloudEvent id, which Eventarc keeps on redelivery. The ETag is the generation, as the GCS
- * store reports it, so `event.etag` can be passed as `ifMatch`. A delete carries no size or
+ * numbers; both are read. `size` becomes a number; the generation stays the exact decimal
+ * string in `version` and `etag` (see {@link generationOf} for it as a number). The name is used
+ * as sent: it is not URL-encoded. The event id is the CloudEvent id, which Eventarc keeps on
+ * redelivery. The ETag is the generation, as the GCS store reports it, so `event.etag` can be
+ * passed as `ifMatch`. A delete carries no size or
  * ETag. An event type other than the trigger's (`metadataUpdated`, `archived`, or the other
  * of finalized/deleted) and an event for another bucket come back as `INVALID_EVENT` units;
  * keys outside the trigger's prefix and suffix filters give no unit at all.
@@ -83,6 +85,22 @@ function toObjectEvent(target: ObjectTarget, event: CloudEventLike): ObjectEvent
     time: timeOf(event, data),
     raw: event,
   };
+}
+
+/**
+ * The Cloud Storage generation of an object event as a number: the event's `version`, which
+ * keeps the exact digits for preconditions. Generations are microsecond timestamps (about
+ * 1.7e15 today), well inside `Number.MAX_SAFE_INTEGER`; undefined when the event has no
+ * version or one that a number cannot hold exactly.
+ *
+ * @example
+ * generationOf(event) // 1772323204100000, where event.version is '1772323204100000'
+ */
+export function generationOf(event: Pick<ObjectEvent, 'version'>): number | undefined {
+  if (event.version === undefined || !/^[0-9]+$/.test(event.version)) return undefined;
+  const generation = Number(event.version);
+
+  return Number.isSafeInteger(generation) ? generation : undefined;
 }
 
 function subjectName(subject: unknown): string | undefined {

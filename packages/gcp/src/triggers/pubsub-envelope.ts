@@ -11,7 +11,7 @@ import { isTime } from './time.js';
 export interface PublishedMessage {
   messageId: string;
   data: Buffer;
-  /** Every attribute, cloudport's own included. */
+  /** Every attribute, cloudport's own included: the event's own map when it holds only strings. */
   attributes: Record<string, string>;
   orderingKey: string | undefined;
   /** ISO 8601 publish time. */
@@ -94,8 +94,17 @@ function readAttributes(messageId: string, value: unknown): Record<string, strin
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw invalid(`Message ${messageId} has attributes that are ${describe(value)}, not a map.`);
   }
-  const attributes: Record<string, string> = {};
   const fields = value as Record<string, unknown>;
+  // Pub/Sub sends string values, so the map is used as it is; a copy only when one is not.
+  for (const name in fields) {
+    if (typeof fields[name] !== 'string') return stringValues(fields);
+  }
+
+  return fields as Record<string, string>;
+}
+
+function stringValues(fields: Record<string, unknown>): Record<string, string> {
+  const attributes: Record<string, string> = {};
   for (const name of Object.keys(fields)) attributes[name] = String(fields[name]);
 
   return attributes;

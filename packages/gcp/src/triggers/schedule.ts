@@ -10,6 +10,15 @@ import { readPublished } from './pubsub-envelope.js';
 
 /** The attribute a schedule's Cloud Scheduler job sets to the function it fires. */
 export const SCHEDULE_FUNCTION_ATTRIBUTE = `${INTERNAL_PREFIX}function`;
+/**
+ * The variable naming the Pub/Sub topic of a schedule function's Cloud Scheduler job (a topic
+ * id or `projects/P/topics/T`), such as `CLOUDPORT_SCHEDULE_NIGHTLY_SWEEP`. Optional: when set,
+ * firings from any other topic are refused.
+ */
+export function scheduleTopicVariable(functionName: string): string {
+  return `CLOUDPORT_SCHEDULE_${functionName.toUpperCase().replaceAll('-', '_')}`;
+}
+
 /** A firing that starts later than this after its due minute is past due. */
 const PAST_DUE_MS = 60_000;
 
@@ -17,6 +26,8 @@ const PAST_DUE_MS = 60_000;
 export interface ScheduleTarget {
   functionName: string;
   trigger: ScheduleTrigger;
+  /** The topic id the function's job publishes to, when its binding names one. */
+  topic?: string | undefined;
   /** Milliseconds since the epoch at decode time. */
   now: number;
 }
@@ -26,7 +37,10 @@ export interface ScheduleTarget {
  * function through Eventarc), so failed firings are retried and dead-lettered like queue
  * messages. Deploy makes the job publish data `{"schedule": "<expression>"}` with the
  * attribute `cloudport-function: <function name>`; a firing that names another function is
- * `INVALID_EVENT`.
+ * `INVALID_EVENT`, and so is one from another topic than the one the function's
+ * {@link scheduleTopicVariable} names. Without that variable the topic is not checked: the
+ * Eventarc trigger already ties the function to one topic, and the attribute guards against a
+ * job aimed at the wrong one.
  *
  * Cloud Scheduler cannot put the due time into a Pub/Sub message, so the firing's time is the
  * message's publish time cut to the minute (cron fires on whole minutes, and the job publishes
@@ -42,6 +56,16 @@ export function decodeScheduleEvent(target: ScheduleTarget, event: CloudEventLik
       throw invalid(
         `Firing ${message.messageId} is for function ${named}, not ${target.functionName}; ` +
           "check the Cloud Scheduler job's topic.",
+      );
+    }
+    if (
+      target.topic !== undefined &&
+      message.topic !== undefined &&
+      message.topic !== target.topic
+    ) {
+      throw invalid(
+        `Firing ${message.messageId} comes from topic ${message.topic}, but function ` +
+          `${target.functionName}'s schedule is bound to topic ${target.topic}.`,
       );
     }
     const published = Date.parse(message.publishTime);
