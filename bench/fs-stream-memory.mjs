@@ -12,8 +12,10 @@
 // time. So its write hop trails the baseline's and its read hop may beat it.
 //
 // Disk write-back makes single runs vary by a factor of two on small VMs, so the source file is
-// flushed once, and before each timed phase the run waits (up to 20 s, on Linux) for the dirty
-// pages left by the previous phase to drain.
+// flushed once, and before each timed phase (each round's write hop and its read hop) the run
+// waits, untimed, up to 20 s on Linux for the dirty pages left by the previous phase to drain.
+// Without the wait between the hops, the read hop shared the disk with the write-back of the
+// gigabyte just written, and identical code measured anywhere from 0.7 to 1.0.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
@@ -99,13 +101,15 @@ async function plainRound(dir, source) {
   await settle();
   const started = performance.now();
   await pipeline(createReadStream(source), createWriteStream(middle));
-  const between = performance.now();
+  const writeMs = performance.now() - started;
+  await settle();
+  const reading = performance.now();
   await pipeline(createReadStream(middle), createWriteStream(target));
-  const ended = performance.now();
+  const readMs = performance.now() - reading;
   await rm(middle);
   await rm(target);
 
-  return { totalMs: ended - started, writeMs: between - started, readMs: ended - between };
+  return { totalMs: writeMs + readMs, writeMs, readMs };
 }
 
 async function storeRound(store, dir, source) {
@@ -114,19 +118,21 @@ async function storeRound(store, dir, source) {
   const stopRss = trackRss();
   const started = performance.now();
   await store.put('bench/object.bin', createReadStream(source));
-  const between = performance.now();
+  const writeMs = performance.now() - started;
+  await settle();
+  const reading = performance.now();
   const { info, body } = await store.get('bench/object.bin');
   await pipeline(body, createWriteStream(target));
-  const ended = performance.now();
+  const readMs = performance.now() - reading;
   const peakRssMb = stopRss();
   if (info.size !== SIZE) throw new Error(`the store kept ${info.size} of ${SIZE} bytes`);
   await store.delete('bench/object.bin');
   await rm(target);
 
   return {
-    totalMs: ended - started,
-    writeMs: between - started,
-    readMs: ended - between,
+    totalMs: writeMs + readMs,
+    writeMs,
+    readMs,
     peakRssMb,
   };
 }
