@@ -131,7 +131,7 @@ describe('service bus test broker', () => {
     });
   });
 
-  it('settles by lock token through the management node once the receiving link is gone', async () => {
+  it('settles by lock token through the management node once the receiver is gone', async () => {
     const queue = fresh({ maxDeliveryCount: 5 });
     const sender = client.createSender(queue);
     for (const id of ['done', 'again', 'bad', 'later']) {

@@ -3,8 +3,9 @@
 // several times cheaper than parsing and formatting a Date. The shape is held to the range in
 // which a Date reads the string as written: a day after the 28th, hour 24 or second 60 would
 // roll over or fail, so those are left to Date.
-const ISO_UTC =
-  /^(\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)(?:\.(\d+))?Z$/;
+const DATE = String.raw`\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])`;
+const CLOCK = String.raw`(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d`;
+const ISO_UTC = new RegExp(String.raw`^(${DATE}T${CLOCK})(?:\.(\d+))?Z$`);
 
 /** A time as ISO 8601 in UTC with milliseconds (extra digits cut), or undefined if unreadable. */
 export function isoTime(value: unknown): string | undefined {

@@ -95,9 +95,11 @@ export const AWS_LIMITS: ProviderLimits = {
     'queue.maxAttributes':
       'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html',
     'queue.maxAttributesBytes':
-      'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html (attributes count towards the message size)',
+      'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html' +
+      ' (attributes count towards the message size)',
     'queue.attributeOverheadBytes':
-      'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html (name, data type and value all count towards the message size; the type is "String")',
+      'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html' +
+      ' (name, data type and value all count towards the message size; the type is "String")',
     'queue.maxBatchEntries':
       'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html',
     'queue.maxBatchBytes':
@@ -155,7 +157,8 @@ export const GCP_LIMITS: ProviderLimits = {
     'queue.maxAttributesBytes':
       'https://cloud.google.com/pubsub/quotas#resource_limits (100 attributes of 256-byte keys and 1,024-byte values)',
     'queue.attributeOverheadBytes':
-      'https://cloud.google.com/pubsub/quotas#resource_limits (attributes are counted by their keys and values)',
+      'https://cloud.google.com/pubsub/quotas#resource_limits' +
+      ' (attributes are counted by their keys and values)',
     'queue.maxBatchEntries': 'https://cloud.google.com/pubsub/quotas#resource_limits',
     'queue.maxBatchBytes':
       'https://cloud.google.com/pubsub/quotas#resource_limits (publish request size)',
@@ -213,7 +216,8 @@ export const AZURE_LIMITS: ProviderLimits = {
     'queue.maxAttributesBytes':
       'https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas (header size)',
     'queue.attributeOverheadBytes':
-      'unverified: the header limit applies to the AMQP-encoded properties, whose encoding adds bytes per property that are not counted here',
+      'unverified: the header limit applies to the AMQP-encoded properties, whose encoding ' +
+      'adds bytes per property that are not counted here',
     'queue.maxBatchEntries':
       'unverified: a count cap we apply to one ServiceBusMessageBatch; the batch byte size is what the service enforces',
     'queue.maxBatchBytes':

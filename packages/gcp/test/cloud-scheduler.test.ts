@@ -109,7 +109,7 @@ describe('toCloudSchedulerJob', () => {
 describe('registerFunctions and schedules', () => {
   const registry: FunctionRegistry = { http: () => {}, cloudEvent: () => {} };
 
-  it('reports each schedule function its Cloud Scheduler form and warns when it is not exact', () => {
+  it('gives each schedule function its Cloud Scheduler form, warning when not exact', () => {
     const warnings: unknown[] = [];
     const logger: Logger = {
       debug: () => {},

@@ -193,7 +193,7 @@ describe('storage events through functions-framework', () => {
     expect(await response.text()).toMatch(/^INVALID_EVENT: The request/);
   });
 
-  it('logs the INVALID_EVENT code of a request that is no CloudEvent under NODE_ENV=production', async () => {
+  it('logs INVALID_EVENT for a non-CloudEvent request under NODE_ENV=production', async () => {
     logLines.length = 0;
     const previous = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';

@@ -69,7 +69,7 @@ beforeEach(() => {
 });
 
 describe('a registered CloudEvent function', () => {
-  it('resolves to nothing for an acknowledged event, so that the framework answers 204', async () => {
+  it('resolves to nothing for an acknowledged event, so the framework answers 204', async () => {
     await expect(call('rows', message({}))).resolves.toBeUndefined();
     await expect(call('later', message({}))).resolves.toBeUndefined();
 

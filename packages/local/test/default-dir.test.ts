@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 describe('default folders under .cloudport', () => {
-  it('keeps a store without a dir in .cloudport/buckets/<bucket> of the working directory', async () => {
+  it('keeps a store without a dir in .cloudport/buckets/<bucket> under the cwd', async () => {
     const cwd = await inFreshWorkingDirectory();
     const store = createFileStore({ bucket: 'uploads' });
     await store.put('a.txt', 'a');
@@ -30,7 +30,7 @@ describe('default folders under .cloudport', () => {
     expect(await readdir(store.dir)).toContain('a.txt.cpobj');
   });
 
-  it('keeps a queue without a dir in .cloudport/queues/<name> of the working directory', async () => {
+  it('keeps a queue without a dir in .cloudport/queues/<name> under the cwd', async () => {
     const cwd = await inFreshWorkingDirectory();
     const queue = await openLocalQueue<string>({ name: 'rows', body: 'text' });
     try {

@@ -22,8 +22,9 @@ const HOST_PROPERTY = '$AzureWebJobs';
  * 42), so the body is rebuilt as faithfully as it can be. Trigger metadata gives the message
  * id, the delivery count (1 on the first delivery), the enqueued time, the session id as the
  * ordering key and the application properties as attributes; a message without a readable
- * `enqueuedTimeUtc` (which the host always sends) is `INVALID_EVENT`. The v4 library lower-cases the
- * first letter of property names, and turns message ids that look like JSON into values.
+ * `enqueuedTimeUtc` (which the host always sends) is `INVALID_EVENT`. The v4 library
+ * lower-cases the first letter of property names, and turns message ids that look like JSON
+ * into values.
  */
 export function decodeServiceBusMessage(
   fn: PipelineFunction<QueueTrigger>,
