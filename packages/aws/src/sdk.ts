@@ -96,3 +96,13 @@ function missingPackageOf(error: unknown): string | undefined {
 
   return undefined;
 }
+
+/** A client the user gave, as itself or as a factory, or else one made on first use. */
+export function resolveClient<C>(
+  given: C | (() => Promise<C>) | undefined,
+  make: () => Promise<C>,
+): Promise<C> {
+  if (typeof given === 'function') return (given as () => Promise<C>)();
+
+  return given ? Promise.resolve(given) : make();
+}

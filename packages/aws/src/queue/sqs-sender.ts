@@ -8,7 +8,7 @@ import {
   type SendOptions,
   type SendResult,
 } from '@cloudport/core';
-import { loadSqs, type SqsSdk } from '../sdk.js';
+import { loadSqs, resolveClient, type SqsSdk } from '../sdk.js';
 import type { SqsQueueOptions } from './sqs.js';
 import { type SentSize, toQueueError } from './sqs-errors.js';
 import { type PreparedEntry, prepareEntry, splitBatch } from './sqs-prepare.js';
@@ -143,13 +143,10 @@ export class SqsSender<T> implements MessageQueue<T> {
   }
 
   private connect(): Promise<SQSClient> {
-    const given = this.options.client;
-    this.client ??=
-      typeof given === 'function'
-        ? given()
-        : given
-          ? Promise.resolve(given)
-          : loadSqs().then((sdk) => new sdk.SQSClient(this.options.clientConfig ?? {}));
+    this.client ??= resolveClient(this.options.client, () =>
+      loadSqs().then((sdk) => new sdk.SQSClient(this.options.clientConfig ?? {})),
+    );
+
     return this.client;
   }
 }

@@ -18,7 +18,7 @@ import {
   type SignedUrlOptions,
   UnsupportedError,
 } from '@cloudport/core';
-import { loadPresigner, loadS3, type S3Sdk } from '../sdk.js';
+import { loadPresigner, loadS3, resolveClient, type S3Sdk } from '../sdk.js';
 import {
   checkKey,
   checkPutOptions,
@@ -290,13 +290,10 @@ class S3Store implements ObjectStore {
   }
 
   private connect(): Promise<S3Client> {
-    const given = this.options.client;
-    this.client ??=
-      typeof given === 'function'
-        ? given()
-        : given
-          ? Promise.resolve(given)
-          : loadS3().then((sdk) => new sdk.S3Client(this.options.clientConfig ?? {}));
+    this.client ??= resolveClient(this.options.client, () =>
+      loadS3().then((sdk) => new sdk.S3Client(this.options.clientConfig ?? {})),
+    );
+
     return this.client;
   }
 }
