@@ -20,24 +20,6 @@ let client: ServiceBusClient;
 const KIB = 1024;
 const MIB = 1024 * KIB;
 
-/** A client whose senders record the number of messages in each batch they send. */
-function recordingClient(sends: number[]): ServiceBusClient {
-  return new Proxy(client, {
-    get(target, property) {
-      if (property !== 'createSender') return Reflect.get(target, property, target);
-      return (entity: string) => {
-        const sender: ServiceBusSender = target.createSender(entity);
-        const send = sender.sendMessages.bind(sender);
-        sender.sendMessages = (messages, options) => {
-          sends.push('count' in messages ? messages.count : -1);
-          return send(messages, options);
-        };
-        return sender;
-      };
-    },
-  });
-}
-
 /**
  * The largest body of a text message without attributes, ordering key or delay that fits a
  * 256 KiB entity once encoded: Service Bus counts the message's headers (its 36-character id
@@ -57,8 +39,10 @@ afterAll(async () => {
   await broker?.close();
 });
 
-/** A client whose senders report each send as its entries and the bytes Service Bus counts. */
-function countingClient(calls: SentBatch[]): ServiceBusClient {
+type Sent = Parameters<ServiceBusSender['sendMessages']>[0];
+
+/** A client whose senders show each send to `onSend` before it goes out. */
+function watchedClient(onSend: (messages: Sent) => void): ServiceBusClient {
   return new Proxy(client, {
     get(target, property) {
       if (property !== 'createSender') return Reflect.get(target, property, target);
@@ -66,7 +50,7 @@ function countingClient(calls: SentBatch[]): ServiceBusClient {
         const sender: ServiceBusSender = target.createSender(entity);
         const send = sender.sendMessages.bind(sender);
         sender.sendMessages = (messages, options) => {
-          calls.push(sentOf(messages));
+          onSend(messages);
           return send(messages, options);
         };
         return sender;
@@ -75,8 +59,16 @@ function countingClient(calls: SentBatch[]): ServiceBusClient {
   });
 }
 
+/** A client whose senders record the number of messages in each batch they send. */
+const recordingClient = (sends: number[]) =>
+  watchedClient((messages) => sends.push('count' in messages ? messages.count : -1));
+
+/** A client whose senders report each send as its entries and the bytes Service Bus counts. */
+const countingClient = (calls: SentBatch[]) =>
+  watchedClient((messages) => calls.push(sentOf(messages)));
+
 /** The queue sends SDK batches only, each counted at its encoded size. */
-function sentOf(sent: Parameters<ServiceBusSender['sendMessages']>[0]): SentBatch {
+function sentOf(sent: Sent): SentBatch {
   if (!('sizeInBytes' in sent)) throw new Error('the queue sent messages outside a batch');
 
   return { entries: sent.count, bytes: sent.sizeInBytes };
