@@ -59,6 +59,7 @@ export {
   invoke,
   runUnits,
 } from './invoke.js';
+export { type LoadedHandler, lazyHandler } from './lazy.js';
 export {
   AWS_LIMITS,
   AZURE_LIMITS,
