@@ -111,6 +111,70 @@ describe('S3 errors become the core errors', () => {
   }
 });
 
+describe('S3 answers that are not what their status suggests', () => {
+  const conflict = () =>
+    new S3ServiceException({
+      name: 'ConditionalRequestConflict',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 409 },
+      message:
+        'A conflicting conditional operation is currently in progress against this resource.',
+    });
+  const noSuchUpload = () =>
+    new S3ServiceException({
+      name: 'NoSuchUpload',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 404 },
+      message: 'The specified upload does not exist.',
+    });
+  const write = (precondition?: 'createOnly' | 'ifMatch'): S3Failure => ({
+    ...names,
+    action: 'write',
+    key: 'partials/0001.json',
+    precondition,
+  });
+
+  it.each(['createOnly', 'ifMatch'] as const)(
+    'a 409 conflict on a %s write is a provider error to retry, not a failed precondition',
+    (precondition) => {
+      const error = conflict();
+
+      const mapped = toStoreError(error, write(precondition));
+
+      expect(mapped).toMatchObject({ code: 'PROVIDER_ERROR', provider: 'aws' });
+      expect(mapped.message).toContain('"partials/0001.json"');
+      expect(mapped.message).toContain('retry the write');
+      expect(mapped.cause).toBe(error);
+    },
+  );
+
+  it('a multipart upload aborted under a write (NoSuchUpload) is no missing object', () => {
+    const error = noSuchUpload();
+
+    const mapped = toStoreError(error, write());
+
+    expect(mapped).toMatchObject({ code: 'PROVIDER_ERROR', provider: 'aws' });
+    expect(mapped.cause).toBe(error);
+  });
+
+  it('a bare 404 counts as a missing object for a head only', () => {
+    const bare = () =>
+      new S3ServiceException({
+        name: 'UnknownError',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 404 },
+        message: 'UnknownError',
+      });
+
+    expect(toStoreError(bare(), { ...names, action: 'head', key: 'a' })).toMatchObject({
+      code: 'OBJECT_NOT_FOUND',
+    });
+    expect(toStoreError(bare(), { ...names, action: 'read', key: 'a' })).toMatchObject({
+      code: 'PROVIDER_ERROR',
+    });
+  });
+});
+
 describe('a copy of a source over 5 GB', () => {
   it('is UNSUPPORTED for store.copy, naming the source and the way around it', () => {
     const error = new S3ServiceException({

@@ -4,6 +4,7 @@ import {
   isCloudportError,
   ObjectNotFoundError,
   PreconditionFailedError,
+  ProviderError,
   UnsupportedError,
 } from '@cloudport/core';
 import { isSdkError, toProviderError } from '../errors.js';
@@ -30,14 +31,23 @@ export interface S3Failure {
 
 const NOT_FOUND = ['NoSuchKey', 'NotFound'];
 const NOT_FOUND_STATUS = 404;
-const CONFLICT = ['PreconditionFailed', 'ConditionalRequestConflict'];
+const PRECONDITION = ['PreconditionFailed'];
+const PRECONDITION_STATUS = 412;
+const CONFLICT = ['ConditionalRequestConflict'];
+const CONFLICT_STATUS = 409;
 
 /**
  * Translates an S3 SDK error into the core's errors at the store's boundary, keeping the SDK
  * error as `cause`: a missing key becomes `OBJECT_NOT_FOUND` (or `PRECONDITION_FAILED` when an
- * ifMatch write or copy finds no target to match), 412 and 409 conditional conflicts become
- * `PRECONDITION_FAILED`, 416 an `INVALID_CONFIG` range, a missing bucket `INVALID_CONFIG`, and
- * anything else `PROVIDER_ERROR`. Cloudport errors pass through unchanged.
+ * ifMatch write or copy finds no target to match), a 412 `PRECONDITION_FAILED`, 416 an
+ * `INVALID_CONFIG` range, a missing bucket `INVALID_CONFIG`, and anything else
+ * `PROVIDER_ERROR`. Cloudport errors pass through unchanged.
+ *
+ * A 409 on a conditional write is not a failed precondition: S3 answers so when another
+ * operation on the key ran at the same time, and the write is to be tried again. It stays a
+ * `PROVIDER_ERROR` (a handler that lets it through is retried) whose message says so. Other
+ * 404s than a missing key (`NoSuchUpload` when a multipart upload was aborted under a write)
+ * are provider errors too.
  */
 // https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
 export function toStoreError(error: unknown, failure: S3Failure): CloudportError | Error {
@@ -51,7 +61,7 @@ export function toStoreError(error: unknown, failure: S3Failure): CloudportError
       options,
     );
   }
-  if (isNotFound(error)) {
+  if (isNotFound(error, failure.action)) {
     if (precondition === 'ifMatch' && isTargetMissing(failure)) {
       return new PreconditionFailedError(
         bucket,
@@ -62,7 +72,15 @@ export function toStoreError(error: unknown, failure: S3Failure): CloudportError
     }
     return new ObjectNotFoundError(bucket, failure.sourceKey ?? key, options);
   }
-  if (isSdkError(error, CONFLICT, 412) || (precondition && isSdkError(error, [], 409))) {
+  if (precondition && isSdkError(error, CONFLICT, CONFLICT_STATUS)) {
+    return new ProviderError(
+      `S3 refused the ${precondition} ${failure.action} of ${JSON.stringify(key)} in ${bucket} ` +
+        'with 409 ConditionalRequestConflict: another operation on the key ran at the same ' +
+        'time. The precondition was not found false; retry the write.',
+      options,
+    );
+  }
+  if (isSdkError(error, PRECONDITION, PRECONDITION_STATUS)) {
     const detail =
       precondition === 'createOnly'
         ? 'an object already exists under the key (createOnly).'
@@ -88,9 +106,14 @@ export function toStoreError(error: unknown, failure: S3Failure): CloudportError
   return toProviderError(`${failure.action} ${JSON.stringify(key)} in ${bucket}`, error);
 }
 
-/** True for S3's answer to a missing key: `NoSuchKey`, or a bare 404 as HeadObject gives. */
-export function isNotFound(error: unknown): boolean {
-  return isSdkError(error, NOT_FOUND, NOT_FOUND_STATUS);
+/**
+ * True for S3's answer to a missing key: `NoSuchKey` or `NotFound`, or, for a head (HeadObject
+ * answers with no body to name the error), any 404.
+ */
+export function isNotFound(error: unknown, action: string): boolean {
+  if (isSdkError(error, NOT_FOUND)) return true;
+
+  return action === 'head' && isSdkError(error, [], NOT_FOUND_STATUS);
 }
 
 /**

@@ -195,7 +195,7 @@ class S3Store implements ObjectStore {
         );
       } catch (error) {
         // A 404 names neither the source nor an ifMatch target; only a head tells them apart.
-        if (precondition !== 'ifMatch' || !isNotFound(error)) throw error;
+        if (precondition !== 'ifMatch' || !isNotFound(error, 'copy')) throw error;
         const sourceExists = await this.exists(sdk, client, sourceKey);
         throw toStoreError(error, { ...failure, ...this.names(), sourceExists });
       }
