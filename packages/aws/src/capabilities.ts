@@ -51,7 +51,7 @@ export const AWS_CAPABILITIES: CapabilityDeclaration = {
     'queue.batch-send': { support: 'yes', note: 'split to 10 entries and 1 MiB' },
     'queue.attributes': {
       support: 'partial',
-      note: 'at most 9 per message: one of the 10 SQS slots is reserved for dead-letter reasons',
+      note: "at most 9 per message: one SQS slot of 10 is kept for cloudport's marks",
     },
     'queue.delay': {
       support: 'partial',

@@ -7,11 +7,16 @@ import {
 import { describe, expect, it } from 'vitest';
 import {
   DEAD_LETTER_ATTRIBUTE,
+  EMPTY_BODY_ATTRIBUTE,
+  EMPTY_BODY_PLACEHOLDER,
   fromMessageAttributes,
   fromRecordAttributes,
+  unmarkBody,
 } from '../src/queue/attributes.js';
 import { toForwardAttributes } from '../src/queue/sqs-dead-letter.js';
 import { toQueueError } from '../src/queue/sqs-errors.js';
+import { prepareEntry } from '../src/queue/sqs-prepare.js';
+import type { QueueSettings } from '../src/queue/sqs-settings.js';
 
 const metadata = { httpStatusCode: 400 };
 // What SQS answers a SendMessage over the queue's MaximumMessageSize with.
@@ -148,5 +153,56 @@ describe('the attributes of a dead-lettered message', () => {
     const forwarded = { [DEAD_LETTER_ATTRIBUTE]: string('{"attributes": nope') };
 
     expect(fromMessageAttributes(forwarded)).toEqual({});
+  });
+});
+
+describe('an empty body, which SQS does not carry', () => {
+  const settings: QueueSettings = {
+    url: 'https://sqs.eu-west-1.amazonaws.com/123456789012/acme-rows',
+    name: 'acme-rows',
+    fifo: false,
+    contentBasedDeduplication: false,
+    maxMessageBytes: 1_048_576,
+    deadLetterArn: undefined,
+  };
+  const nine = Object.fromEntries(Array.from({ length: 9 }, (_, n) => [`a${n}`, `v${n}`]));
+
+  it.each([
+    ['text', ''],
+    ['bytes', new Uint8Array(0)],
+  ] as const)('travels as a placeholder with the mark on a %s queue', (kind, body) => {
+    const entry = prepareEntry(settings, kind, { body }, 'message');
+
+    expect(entry.MessageBody).toBe(EMPTY_BODY_PLACEHOLDER);
+    expect(Object.keys(entry.MessageAttributes ?? {})).toEqual([EMPTY_BODY_ATTRIBUTE]);
+    expect(entry.size).toBe(1 + EMPTY_BODY_ATTRIBUTE.length + 'String'.length + 'true'.length);
+  });
+
+  it('takes the tenth slot beside nine attributes of its own', () => {
+    const entry = prepareEntry(settings, 'text', { body: '', attributes: nine }, 'message');
+
+    expect(Object.keys(entry.MessageAttributes ?? {})).toHaveLength(10);
+    expect(fromMessageAttributes(entry.MessageAttributes)).toEqual(nine);
+  });
+
+  it('leaves a body of the placeholder character alone when the mark is absent', () => {
+    const entry = prepareEntry(settings, 'text', { body: '-' }, 'message');
+
+    expect(entry.MessageBody).toBe('-');
+    expect(entry.MessageAttributes).toBeUndefined();
+    expect(unmarkBody('-', {})).toBe('-');
+  });
+
+  it('reads back empty from a receive, a Lambda record and a folded dead-letter note', () => {
+    const entry = prepareEntry(settings, 'text', { body: '', attributes: nine }, 'message');
+    const wire = entry.MessageAttributes ?? {};
+    const record = { [EMPTY_BODY_ATTRIBUTE]: { dataType: 'String', stringValue: 'true' } };
+    const folded = toForwardAttributes(wire, note);
+
+    expect(unmarkBody('-', wire)).toBe('');
+    expect(unmarkBody('-', record)).toBe('');
+    expect(Object.keys(folded)).toEqual([DEAD_LETTER_ATTRIBUTE]);
+    expect(unmarkBody('-', folded)).toBe('');
+    expect(fromMessageAttributes(folded)).toEqual(nine);
   });
 });

@@ -60,6 +60,33 @@ export function defineBodies(context: QueueContext): void {
     assert.deepEqual([...body], [...bytes]);
   });
 
+  test('empty text bodies round trip as empty, with or without attributes', {
+    body: 'text',
+  }, async (queue) => {
+    await queue.send('', { attributes: { kind: 'none' } });
+    await queue.send('');
+    const first = await one(queue, slackMs);
+    const second = await one(queue, slackMs);
+    assert.deepEqual(
+      [first.body, second.body].sort(),
+      ['', ''],
+      'both empty text bodies arrive empty',
+    );
+    const attributes = [first.attributes, second.attributes].map((found) => ({ ...found }));
+    assert.deepEqual(
+      attributes.sort((a, b) => Object.keys(b).length - Object.keys(a).length),
+      [{ kind: 'none' }, {}],
+      'no attribute is added to an empty body',
+    );
+  });
+
+  test('an empty bytes body round trips as no bytes', { body: 'bytes' }, async (queue) => {
+    await queue.send(new Uint8Array(0));
+    const { body } = await one(queue, slackMs);
+    assert.ok(body instanceof Uint8Array, 'an empty bytes body arrives as a Uint8Array');
+    assert.equal(body.byteLength, 0);
+  });
+
   for (const kind of ['json', 'text', 'bytes'] as const) {
     test(`a body that does not fit a ${kind} queue raises INVALID_MESSAGE and sends nothing`, {
       body: kind,

@@ -11,6 +11,16 @@ export const RESERVED_ATTRIBUTE_PREFIX = 'cloudport.';
  */
 export const DEAD_LETTER_ATTRIBUTE = 'cloudport.dead-letter';
 /**
+ * SQS refuses a message body of no characters, so an empty body (an empty text, or no bytes)
+ * travels as {@link EMPTY_BODY_PLACEHOLDER} with this attribute beside it, and is read back as
+ * empty. It takes the slot the send left free beside its nine attributes.
+ */
+export const EMPTY_BODY_ATTRIBUTE = 'cloudport.empty-body';
+/** The body an empty body travels as, beside {@link EMPTY_BODY_ATTRIBUTE}. */
+export const EMPTY_BODY_PLACEHOLDER = '-';
+const EMPTY_BODY_MARK = { DataType: 'String', StringValue: 'true' } as const;
+
+/**
  * SQS refuses empty attribute values, so an empty string travels under this custom String
  * type with a one-character placeholder, and is read back as the empty string.
  */
@@ -57,6 +67,39 @@ export function toMessageAttributes(
   }
 
   return { attributes: count === 0 ? undefined : encoded, count, bytes };
+}
+
+/** Adds the empty-body mark to encoded attributes, with the bytes SQS counts for it. */
+export function withEmptyBodyMark(encoded: EncodedAttributes): EncodedAttributes {
+  const mark = EMPTY_BODY_MARK;
+  const bytes =
+    utf8Length(EMPTY_BODY_ATTRIBUTE) + utf8Length(mark.DataType) + utf8Length(mark.StringValue);
+
+  return {
+    attributes: { ...encoded.attributes, [EMPTY_BODY_ATTRIBUTE]: { ...mark } },
+    count: encoded.count + 1,
+    bytes: encoded.bytes + bytes,
+  };
+}
+
+/**
+ * The body as it was sent: the empty string for the placeholder when the message carries the
+ * empty-body mark, directly or folded into a dead-letter note; any other body as it is.
+ */
+export function unmarkBody(
+  body: string,
+  attributes: Record<string, SqsRecordAttribute | MessageAttributeValue> | undefined,
+): string {
+  if (body !== EMPTY_BODY_PLACEHOLDER || attributes === undefined || attributes === null) {
+    return body;
+  }
+  if (attributes[EMPTY_BODY_ATTRIBUTE] !== undefined) return '';
+  const note = attributes[DEAD_LETTER_ATTRIBUTE] as
+    | { stringValue?: string; StringValue?: string }
+    | undefined;
+  const carried = carriedByNote(note?.StringValue ?? note?.stringValue);
+
+  return carried?.[EMPTY_BODY_ATTRIBUTE] !== undefined ? '' : body;
 }
 
 /** A neutral string as an SQS `String` attribute, the empty string under its custom type. */

@@ -10,7 +10,14 @@ import {
   UnsupportedError,
 } from '@cloudport/core';
 import { randomId } from '../builtins.js';
-import { DEAD_LETTER_ATTRIBUTE, toMessageAttributes, utf8Length } from './attributes.js';
+import {
+  DEAD_LETTER_ATTRIBUTE,
+  EMPTY_BODY_ATTRIBUTE,
+  EMPTY_BODY_PLACEHOLDER,
+  toMessageAttributes,
+  utf8Length,
+  withEmptyBodyMark,
+} from './attributes.js';
 import type { QueueSettings } from './sqs-settings.js';
 
 /** A checked message, ready to be one entry of SendMessage or SendMessageBatch. */
@@ -40,23 +47,26 @@ export function prepareEntry(
   label: string,
 ): PreparedEntry {
   const where = `The ${label} for queue ${settings.name}`;
-  const body = encodeBody(kind, entry.body, where);
+  const encoded = encodeBody(kind, entry.body, where);
+  const empty = encoded === '';
+  const body = empty ? EMPTY_BODY_PLACEHOLDER : encoded;
   checkCharacters(body, `${where} holds`);
   for (const [name, value] of Object.entries(entry.attributes ?? {})) {
     if (typeof value === 'string') checkCharacters(value, `${where} has attribute ${name} with`);
   }
-  const attributes = toMessageAttributes(entry.attributes, where);
-  if (attributes.count > MAX_SEND_ATTRIBUTES) {
+  const own = toMessageAttributes(entry.attributes, where);
+  if (own.count > MAX_SEND_ATTRIBUTES) {
     throw new MessageTooLargeError(
-      `${where} has ${attributes.count} attributes; a send takes at most ` +
+      `${where} has ${own.count} attributes; a send takes at most ` +
         `${MAX_SEND_ATTRIBUTES}, since SQS carries ${AWS_LIMITS.queue.maxAttributes} per message ` +
-        `and cloudport keeps one (${DEAD_LETTER_ATTRIBUTE}) for dead-letter reasons; merge some ` +
-        'into the body.',
-      attributes.count,
+        `and cloudport keeps one for its own marks (${DEAD_LETTER_ATTRIBUTE} for dead-letter ` +
+        `reasons, ${EMPTY_BODY_ATTRIBUTE} for empty bodies); merge some into the body.`,
+      own.count,
       MAX_SEND_ATTRIBUTES,
       { provider: 'aws' },
     );
   }
+  const attributes = empty ? withEmptyBodyMark(own) : own;
   const size = utf8Length(body) + attributes.bytes;
   if (size > settings.maxMessageBytes) {
     throw new MessageTooLargeError(

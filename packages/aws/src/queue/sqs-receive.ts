@@ -1,6 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import { type BodyKind, decodeBodyFromText, type ReceivedMessage } from '@cloudport/core';
-import { fromMessageAttributes } from './attributes.js';
+import { fromMessageAttributes, unmarkBody } from './attributes.js';
 
 /**
  * Turns a ReceiveMessage result into a received message: the body decoded by the queue's
@@ -14,7 +14,7 @@ export function toReceived<T>(message: Message, kind: BodyKind, fifo: boolean): 
 
   return {
     messageId: message.MessageId ?? '',
-    body: decodeBodyFromText(kind, message.Body ?? '') as T,
+    body: decodeBodyFromText(kind, unmarkBody(message.Body ?? '', message.MessageAttributes)) as T,
     attributes: fromMessageAttributes(message.MessageAttributes),
     deliveryCount: Number(system.ApproximateReceiveCount) || 1,
     orderingKey: fifo ? system.MessageGroupId : undefined,

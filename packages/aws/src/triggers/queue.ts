@@ -9,7 +9,7 @@ import {
 } from '@cloudport/core';
 import type { AwsBindingView } from '../binding.js';
 import type { SqsBatchResult, SqsRecord } from '../events.js';
-import { fromRecordAttributes } from '../queue/attributes.js';
+import { fromRecordAttributes, unmarkBody } from '../queue/attributes.js';
 import { isoFromEpochMsText } from '../time.js';
 import { isFailed, recordsOf } from './shared.js';
 
@@ -99,7 +99,7 @@ function toMessageUnit(binding: QueueBinding, record: SqsRecord, index: number):
   const kind = fn.trigger.queue.body;
   let body: unknown;
   try {
-    body = decodeBodyFromText(kind, record.body as string);
+    body = decodeBodyFromText(kind, unmarkBody(record.body as string, record.messageAttributes));
   } catch (error) {
     if (!(error instanceof InvalidEventError)) throw error;
     const detail = `has a body the ${kind} queue cannot decode: ${error.message}`;
