@@ -1,15 +1,16 @@
 // The csv-etl example, unchanged, through the AWS handlers against moto: objects are put into
-// moto's S3, the S3 event of each is given to the `parse` handler (the first two twice, as a
-// Lambda retry would), the messages it sent are received from moto's SQS and given to the
-// `aggregate` and `reject` handlers as SQS events (every second batch delivered again, as after a
-// crash before the deletes), and the reports in moto's S3 are checked against an independent
-// count and against a run of the same files on the local runtime.
+// moto's S3, which sends its own event notification of each to a queue; each is given to the
+// `parse` handler as S3 would give it to a Lambda function (some twice, as a Lambda retry would,
+// one again after its file was reported), the messages it sent are received from moto's SQS and
+// given to the `aggregate` and `reject` handlers as SQS events (every second batch delivered
+// again, as after a crash before the deletes), and the reports in moto's S3 are checked against
+// an independent count and against a run of the same files on the local runtime. One key holds
+// a space, a `+` and a non-ASCII character, which the notification carries form-encoded.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   GetObjectCommand,
-  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
@@ -23,7 +24,14 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createHandler, type LambdaHandler, type SqsBatchResult } from '@cloudport/aws';
-import { bindingVariable, type DeadLetterRecord, listAll, readAll } from '@cloudport/core';
+import {
+  bindingVariable,
+  type DeadLetterRecord,
+  listAll,
+  type ObjectTrigger,
+  type PipelineFunction,
+  readAll,
+} from '@cloudport/core';
 import { createLocalRuntime } from '@cloudport/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYS } from '../../../examples/csv-etl/src/keys.js';
@@ -41,16 +49,28 @@ import {
   type Sample,
 } from '../../../examples/csv-etl/test/support/samples.js';
 import { createBucket, s3ClientFor, sqsClientFor } from './support/clients.js';
-import { fromReceived, s3Notification } from './support/lambda-events.js';
+import { fromReceived } from './support/lambda-events.js';
+import {
+  type NotificationQueue,
+  nextNotification,
+  notifyQueue,
+  type ReceivedNotification,
+} from './support/s3-notifications.js';
 import { motoStatus, startMoto, type TestServer } from './support/servers.js';
 
 const moto = motoStatus();
+/** A key whose S3 notification is form-encoded: `+` for the space, `%2B`, UTF-8 escapes. */
+const ODD_KEY = '2026 Q1/orders+north ü.csv';
+const BROKEN_KEY = 'broken.csv';
 const uploads: Sample[] = [
   ...committedSamples(),
   manyOrders('orders-2026-03-many.csv', 6000),
-  brokenOrders('broken.csv', 300),
+  manyOrders(ODD_KEY, 1200),
+  brokenOrders(BROKEN_KEY, 300),
 ];
 const expected: ExpectedFile[] = uploads.map((upload) => expectFile(upload.key, upload.text));
+/** Uploads whose S3 event is given to `parse` twice in a row, as a Lambda retry would. */
+const TWICE = new Set([...uploads.slice(0, 2).map((upload) => upload.key), ODD_KEY, BROKEN_KEY]);
 
 let server: TestServer | undefined;
 let s3: S3Client;
@@ -61,6 +81,15 @@ const handlers = new Map<string, LambdaHandler>();
 let requests = 0;
 /** Messages handed to a handler again after a simulated crash, by queue. */
 const redelivered = new Map<string, number>();
+let notifications: NotificationQueue;
+/** S3 events as moto sent them, by the uploaded (decoded) key. */
+const received = new Map<string, ReceivedNotification>();
+/** How many times each upload's S3 event was given to `parse`. */
+const parsed = new Map<string, number>();
+/** The reports bucket (key to ETag) before and after the late delivery of an S3 event. */
+const snapshots: Array<Map<string, string>> = [];
+/** Messages the consumers received after that late delivery. */
+let lateMessages = -1;
 const context = () => ({
   awsRequestId: `csv-etl-${++requests}`,
   getRemainingTimeInMillis: () => 540_000,
@@ -102,6 +131,7 @@ if (!moto.available) {
     });
 
     it('gave the handlers S3 events twice and SQS messages again, as Lambda may', () => {
+      for (const key of TWICE) expect(parsed.get(key), key).toBeGreaterThanOrEqual(2);
       expect(redelivered.get('rows')).toBeGreaterThan(0);
       expect(redelivered.get('invalid-rows')).toBeGreaterThan(0);
     });
@@ -133,9 +163,39 @@ if (!moto.available) {
         claims.set(record.reason, (claims.get(record.reason) ?? new Set()).add(record.eventId));
       }
       expect([...claims.values()].every((ids) => ids.size === 1)).toBe(true);
-      expect(files.map((record) => record.reason)).toEqual([
-        expect.stringMatching(/^broken\.csv was not counted: the CSV is malformed/),
-      ]);
+      // The broken file's S3 event came twice, and each delivery dead-letters it again, under
+      // the one event id both deliveries share.
+      const malformed = expect.stringMatching(/^broken\.csv was not counted: the CSV is malformed/);
+      expect(parsed.get(BROKEN_KEY)).toBe(2);
+      expect(files.map((record) => record.reason)).toEqual([malformed, malformed]);
+      expect(new Set(files.map((record) => record.eventId)).size).toBe(1);
+    });
+
+    it('decodes the form-encoded key of an S3 notification into the uploaded key', async () => {
+      const [record] = received.get(ODD_KEY)?.notification.Records ?? [];
+      // A space as `+`, a plus as `%2B`, `ü` as its UTF-8 bytes; moto escapes the `/` too.
+      expect(record?.s3?.object?.key).toMatch(/^2026\+Q1(\/|%2F)orders%2Bnorth\+%C3%BC\.csv$/);
+      const reports = await awsFileReports();
+      const file = expected.find((entry) => entry.key === ODD_KEY) as ExpectedFile;
+      expect([...reports.keys()]).toContain(ODD_KEY);
+      const report = reports.get(ODD_KEY) as FileReport;
+      expect(report.status).toBe('counted');
+      expect(report.totals).toEqual(file.totals);
+      expect(report.rows).toEqual({ valid: file.valid, invalid: file.invalidLines.length });
+    });
+
+    it('counts a file once when S3 delivers its event twice, even after its report', async () => {
+      expect(parsed.get(ODD_KEY)).toBe(3);
+      // The last delivery came after the file was reported: it sent no row and wrote nothing.
+      expect(lateMessages).toBe(0);
+      expect(snapshots[0]?.has(KEYS.overall)).toBe(true);
+      expect(snapshots[1]).toEqual(snapshots[0]);
+      const overall = await readReport<OverallReport>(KEYS.overall);
+      const entries = overall.sources.filter((entry) => entry.key === ODD_KEY);
+      const file = expected.find((entry) => entry.key === ODD_KEY) as ExpectedFile;
+      expect(entries).toHaveLength(1);
+      expect(entries[0]?.revenueCents).toBe(file.totals.revenueCents);
+      expect(entries[0]?.rows.valid).toBe(file.valid);
     });
 
     it('reports the same as the local runtime given the same files', async () => {
@@ -168,6 +228,9 @@ async function deploy(): Promise<void> {
     physical.set(name, await createBucket(s3, `csv-etl-${name}`));
     env[bindingVariable('bucket', name)] = physical.get(name) as string;
   }
+  const { trigger } = pipeline.functions.get('parse') as PipelineFunction<ObjectTrigger>;
+  const uploadsBucket = physical.get(trigger.bucket.name) as string;
+  notifications = await notifyQueue(s3, sqs, uploadsBucket, trigger);
   for (const name of queues.keys()) {
     const { QueueUrl } = await sqs.send(
       new CreateQueueCommand({
@@ -191,9 +254,8 @@ async function deploy(): Promise<void> {
 }
 
 async function runPipelineOnAws(): Promise<void> {
-  const parse = handlers.get('parse') as LambdaHandler;
-  for (const [index, upload] of uploads.entries()) {
-    const bucket = physical.get('uploads') as string;
+  const bucket = physical.get('uploads') as string;
+  for (const upload of uploads) {
     await s3.send(
       new PutObjectCommand({
         Bucket: bucket,
@@ -202,18 +264,39 @@ async function runPipelineOnAws(): Promise<void> {
         ContentType: 'text/csv',
       }),
     );
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: upload.key }));
-    const event = s3Notification([
-      { type: 'created', bucket, key: upload.key, size: head.ContentLength, etag: head.ETag },
-    ]);
-    await parse(event, context());
+    const notification = await nextNotification(sqs, notifications);
+    const keys = notification.notification.Records.map((record) => record.s3?.object?.key);
+    // Decoded here the way AWS documents, apart from the adapter, to pair event and upload.
+    const decoded = keys.map((key) => decodeURIComponent(String(key).replace(/\+/g, ' ')));
+    expect(decoded, 'the S3 event of the upload').toEqual([upload.key]);
+    received.set(upload.key, notification);
+    await parseUpload(upload.key);
     // Lambda may deliver an asynchronous event again: the example must count it once.
-    if (index < 2) await parse(event, context());
+    if (TWICE.has(upload.key)) await parseUpload(upload.key);
   }
   await pump('rows', handlers.get('aggregate') as LambdaHandler);
   await pump('invalid-rows', handlers.get('reject') as LambdaHandler);
   const tick = { cloudport: 'schedule', schedule: 'csv-etl-sweep', time: new Date().toISOString() };
   await (handlers.get('sweep') as LambdaHandler)(tick, context());
+
+  // Lambda retries an asynchronous event for up to six hours: one comes after all is reported.
+  snapshots.push(await reportObjects());
+  await parseUpload(ODD_KEY);
+  lateMessages =
+    (await pump('rows', handlers.get('aggregate') as LambdaHandler)) +
+    (await pump('invalid-rows', handlers.get('reject') as LambdaHandler));
+  snapshots.push(await reportObjects());
+}
+
+/**
+ * Gives `parse` the S3 event moto sent for an upload, parsed afresh from the message body, so
+ * that every delivery is the identical record. Moto's records carry no `sequencer`, so the
+ * adapter's event id falls back to the record's `eventTime`, which a retry repeats too.
+ */
+async function parseUpload(key: string): Promise<void> {
+  const { body } = received.get(key) as ReceivedNotification;
+  parsed.set(key, (parsed.get(key) ?? 0) + 1);
+  await (handlers.get('parse') as LambdaHandler)(JSON.parse(body), context());
 }
 
 /**
@@ -221,10 +304,11 @@ async function runPipelineOnAws(): Promise<void> {
  * deletes the messages it did not report failed, and makes the failed ones visible again.
  * Every second batch is delivered again whole, as when a function dies before the deletes.
  */
-async function pump(queue: string, handler: LambdaHandler): Promise<void> {
+async function pump(queue: string, handler: LambdaHandler): Promise<number> {
   const url = physical.get(queue) as string;
   const arn = queueArns.get(queue) as string;
   let batches = 0;
+  let count = 0;
   for (let empty = 0; empty < 2; ) {
     const { Messages: messages = [] } = await sqs.send(
       new ReceiveMessageCommand({
@@ -240,6 +324,7 @@ async function pump(queue: string, handler: LambdaHandler): Promise<void> {
     }
     empty = 0;
     batches += 1;
+    count += messages.length;
     expect(batches, `${queue} keeps failing`).toBeLessThan(500);
     const event = { Records: messages.map((message) => fromReceived(message, arn)) };
     const result = (await handler(event, context())) as SqsBatchResult;
@@ -264,6 +349,23 @@ async function pump(queue: string, handler: LambdaHandler): Promise<void> {
       }
     }
   }
+
+  return count;
+}
+
+/** Every object of the reports bucket, key to ETag. */
+async function reportObjects(): Promise<Map<string, string>> {
+  const objects = new Map<string, string>();
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: physical.get('reports'), ContinuationToken: token }),
+    );
+    for (const item of page.Contents ?? []) objects.set(item.Key as string, item.ETag as string);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+
+  return objects;
 }
 
 async function readReport<T>(key: string): Promise<T> {
