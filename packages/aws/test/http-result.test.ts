@@ -113,6 +113,15 @@ describe("Lambda's 6 MB limit on a buffered response", () => {
     expect(codes).toEqual(['MESSAGE_TOO_LARGE']);
   });
 
+  it('counts text as JSON escapes it: 3.5 million newlines take 7 MB in the result', async () => {
+    const { result, codes } = await answer(
+      () => new Response('\n'.repeat(3_500_000), { headers: text }),
+    );
+
+    expect(result.statusCode).toBe(500);
+    expect(codes).toEqual(['MESSAGE_TOO_LARGE']);
+  });
+
   it('sends a text body just under it whole', async () => {
     const body = 'a'.repeat(6 * 1024 * 1024 - 200);
     const { result, codes } = await answer(() => new Response(body, { headers: text }));

@@ -78,30 +78,41 @@ export async function encodeHttpResult(settled: Settled[]): Promise<HttpResultV2
   const bytes = Buffer.from(await response.arrayBuffer());
   const text = textOf(headers, bytes);
   const body = text ?? bytes.toString('base64');
-  // The limit counts the result as sent: text as UTF-8 bytes, base64 as its characters, and
-  // the headers and cookies beside the body.
-  const size =
-    (text === undefined ? body.length : bytes.length) +
-    Buffer.byteLength(JSON.stringify(headers)) +
-    Buffer.byteLength(JSON.stringify(cookies));
-  if (size > MAX_HTTP_RESULT_BYTES) {
-    throw new MessageTooLargeError(
-      `The response is ${size} bytes as sent (body${text === undefined ? ' in base64' : ''}, ` +
-        `headers and cookies), over Lambda's ${MAX_HTTP_RESULT_BYTES}-byte limit for buffered ` +
-        'responses; return less data, or a signed URL to it.',
-      size,
-      MAX_HTTP_RESULT_BYTES,
-      { provider: 'aws' },
-    );
-  }
-
-  return {
+  const result: HttpResultV2 = {
     statusCode: response.status,
     headers,
     ...(cookies.length > 0 ? { cookies } : {}),
     body,
     isBase64Encoded: text === undefined,
   };
+  const size = resultBytes(result, text === undefined ? body.length : bytes.length);
+  if (size > MAX_HTTP_RESULT_BYTES) {
+    throw new MessageTooLargeError(
+      `The response is ${size} bytes as Lambda sends it (the result as JSON: body` +
+        `${text === undefined ? ' in base64' : ''}, headers and cookies), over Lambda's ` +
+        `${MAX_HTTP_RESULT_BYTES}-byte limit for buffered responses; return less data, or a ` +
+        'signed URL to it.',
+      size,
+      MAX_HTTP_RESULT_BYTES,
+      { provider: 'aws' },
+    );
+  }
+
+  return result;
+}
+
+/**
+ * The bytes of the result as Lambda carries it: its JSON. Escaping makes a body longer (a
+ * quote or newline takes two characters, a control character six), so a body of `bodyBytes`
+ * is measured exactly only when six times its size could come near the limit.
+ */
+// https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+function resultBytes(result: HttpResultV2, bodyBytes: number): number {
+  const rest = Buffer.byteLength(JSON.stringify(result.headers)) + 200;
+  const cookies = result.cookies ? Buffer.byteLength(JSON.stringify(result.cookies)) : 0;
+  if (6 * bodyBytes + rest + cookies <= MAX_HTTP_RESULT_BYTES) return bodyBytes + rest + cookies;
+
+  return Buffer.byteLength(JSON.stringify(result));
 }
 
 /**
