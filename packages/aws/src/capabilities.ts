@@ -14,7 +14,9 @@ export const AWS_CAPABILITIES: CapabilityDeclaration = {
     },
     'trigger.schedule': {
       support: 'yes',
-      note: 'EventBridge Scheduler with the cloudport input, or a scheduled rule',
+      note:
+        'EventBridge Scheduler with the cloudport input, or a scheduled rule; a rate counts from ' +
+        "the schedule's StartDate (a rule's creation), not from midnight UTC",
     },
     'outcome.retry': {
       support: 'yes',

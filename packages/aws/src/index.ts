@@ -26,10 +26,17 @@ export {
 export { createHandler, type HandlerOptions, type LambdaHandler } from './handler.js';
 export {
   DEAD_LETTER_ATTRIBUTE,
+  EMPTY_BODY_ATTRIBUTE,
   EMPTY_STRING_TYPE,
   RESERVED_ATTRIBUTE_PREFIX,
 } from './queue/attributes.js';
 export { createSqsQueue, type SqsQueueOptions } from './queue/sqs.js';
+export {
+  type RefusedEntry,
+  type SentEntry,
+  SqsBatchSendError,
+} from './queue/sqs-batch-error.js';
 export { MAX_SEND_ATTRIBUTES } from './queue/sqs-prepare.js';
+export { toScheduleExpression } from './schedule-expression.js';
 export { createS3Store, type S3Compatibility, type S3StoreOptions } from './storage/s3.js';
 export { decodeS3Key } from './triggers/object-storage.js';

@@ -3,11 +3,18 @@ import {
   GetQueueAttributesCommand,
   type MessageAttributeValue,
   ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type SendMessageBatchResult,
   SendMessageCommand,
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { AWS_CAPABILITIES, createSqsQueue, DEAD_LETTER_ATTRIBUTE } from '@cloudport/aws';
+import {
+  AWS_CAPABILITIES,
+  createSqsQueue,
+  DEAD_LETTER_ATTRIBUTE,
+  SqsBatchSendError,
+} from '@cloudport/aws';
 import {
   AWS_LIMITS,
   type BodyKind,
@@ -217,6 +224,84 @@ function defineMotoCases(clientOf: () => SQSClient): void {
     return { rows, sent };
   };
 
+  describe('a batch that SQS takes in part', () => {
+    const twelve = Array.from({ length: 12 }, (_, n) => ({ body: `row ${n}` }));
+    const seven = twelve.slice(0, 7);
+    const fifoQueue = async () => {
+      queueCount += 1;
+      const output = await clientOf().send(
+        new CreateQueueCommand({
+          QueueName: `moto-case-${queueCount}.fifo`,
+          Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' },
+        }),
+      );
+      return output.QueueUrl ?? '';
+    };
+
+    it('sends again the entries SQS refused through its own fault, and only those', async () => {
+      const url = await createQueue();
+      const { client, calls } = refusing(
+        clientOf(),
+        (call, id) => call === 1 && ['2', '5'].includes(id),
+      );
+      const rows = createSqsQueue({ queue: queue('rows', { body: 'text' }), url, client });
+
+      const results = await rows.sendBatch(seven);
+
+      expect(calls).toEqual([7, 2]);
+      expect(results.every((result) => result.messageId.length > 0)).toBe(true);
+      expect(new Set(results.map((result) => result.messageId)).size).toBe(7);
+      expect(await bodiesIn(clientOf(), url)).toEqual(seven.map((entry) => entry.body).sort());
+    });
+
+    it('names what was sent, refused and never tried when SQS blames the sender', async () => {
+      const url = await createQueue();
+      const { client, calls } = refusing(clientOf(), (_call, id) => id === '1', true);
+      const rows = createSqsQueue({ queue: queue('rows', { body: 'text' }), url, client });
+
+      const error = await rows.sendBatch(twelve).catch((caught: unknown) => caught);
+
+      expect(error).toBeInstanceOf(SqsBatchSendError);
+      const partial = error as SqsBatchSendError;
+      expect(partial.code).toBe('PROVIDER_ERROR');
+      expect(partial.refused).toMatchObject([
+        { index: 1, senderFault: true, code: 'InvalidParameterValue' },
+      ]);
+      expect(partial.sent.map((entry) => entry.index)).toEqual([0, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(partial.unsent).toEqual([10, 11]);
+      expect(calls).toEqual([10]);
+      const sentBodies = partial.sent.map((entry) => twelve[entry.index]?.body).sort();
+      expect(await bodiesIn(clientOf(), url)).toEqual(sentBodies);
+    });
+
+    it('gives up on a fault that lasts after three calls and reports it', async () => {
+      const url = await createQueue();
+      const { client, calls } = refusing(clientOf(), (_call, id) => id === '0');
+      const rows = createSqsQueue({ queue: queue('rows', { body: 'text' }), url, client });
+
+      const error = await rows.sendBatch(seven.slice(0, 3)).catch((caught: unknown) => caught);
+
+      expect(calls).toEqual([3, 1, 1]);
+      expect(error).toMatchObject({
+        refused: [{ index: 0, senderFault: false }],
+        sent: [{ index: 1 }, { index: 2 }],
+        unsent: [],
+      });
+    });
+
+    it('does not send a FIFO entry again, which would put it behind later ones of its group', async () => {
+      const url = await fifoQueue();
+      const { client, calls } = refusing(clientOf(), (call, id) => call === 1 && id === '1');
+      const rows = createSqsQueue({ queue: queue('rows', { body: 'text' }), url, client });
+      const group = seven.slice(0, 3).map((entry) => ({ ...entry, orderingKey: 'g' }));
+
+      const error = await rows.sendBatch(group).catch((caught: unknown) => caught);
+
+      expect(calls).toEqual([3]);
+      expect(error).toMatchObject({ refused: [{ index: 1, senderFault: false }], unsent: [] });
+    });
+  });
+
   describe('message size against the queue', () => {
     it('a 262,144-byte queue refuses a 300 KB message before sending it', async () => {
       const url = await createQueue({ MaximumMessageSize: '262144' });
@@ -413,4 +498,55 @@ async function arnOf(client: SQSClient, url: string): Promise<string> {
   );
 
   return output.Attributes?.QueueArn ?? '';
+}
+
+/**
+ * A client whose SendMessageBatch calls leave out the entries `refuse` picks (by call number,
+ * from 1, and entry id) and report them as SQS reports refused entries; the rest go to the
+ * server. `calls` holds the number of entries of each call.
+ */
+function refusing(
+  client: SQSClient,
+  refuse: (call: number, id: string) => boolean,
+  senderFault = false,
+): { client: SQSClient; calls: number[] } {
+  const calls: number[] = [];
+  const send = async (command: object, options?: object) => {
+    const real = client.send as (c: object, o?: object) => Promise<unknown>;
+    if (!(command instanceof SendMessageBatchCommand)) return real.call(client, command, options);
+    const entries = command.input.Entries ?? [];
+    calls.push(entries.length);
+    const refused = entries.filter((entry) => refuse(calls.length, entry.Id ?? ''));
+    const kept = entries.filter((entry) => !refused.includes(entry));
+    const output = (
+      kept.length > 0
+        ? await real.call(client, new SendMessageBatchCommand({ ...command.input, Entries: kept }))
+        : { Successful: [] }
+    ) as SendMessageBatchResult;
+    const failed = refused.map((entry) => ({
+      Id: entry.Id,
+      SenderFault: senderFault,
+      Code: senderFault ? 'InvalidParameterValue' : 'InternalError',
+      Message: senderFault ? 'The entry was refused.' : 'Try again.',
+    }));
+
+    return { ...output, Failed: [...(output.Failed ?? []), ...failed] };
+  };
+
+  return { client: { send } as unknown as SQSClient, calls };
+}
+
+/** The bodies of every message waiting in a queue, sorted. */
+async function bodiesIn(client: SQSClient, url: string): Promise<string[]> {
+  const bodies: string[] = [];
+  for (let round = 0; round < 5; round++) {
+    const output = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    const messages = output.Messages ?? [];
+    if (messages.length === 0 && round > 0) break;
+    bodies.push(...messages.map((message) => message.Body ?? ''));
+  }
+
+  return bodies.sort();
 }

@@ -1,15 +1,15 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { BatchResultErrorEntry, SQSClient } from '@aws-sdk/client-sqs';
 import {
   type BodyKind,
   type MessageQueue,
   MessageTooLargeError,
-  ProviderError,
   type SendEntry,
   type SendOptions,
   type SendResult,
 } from '@cloudport/core';
 import { loadSqs, resolveClient, type SqsSdk } from '../sdk.js';
 import type { SqsQueueOptions } from './sqs.js';
+import { type RefusedEntry, SqsBatchSendError } from './sqs-batch-error.js';
 import { type SentSize, toQueueError } from './sqs-errors.js';
 import { type PreparedEntry, prepareEntry, splitBatch } from './sqs-prepare.js';
 import {
@@ -19,6 +19,17 @@ import {
   readQueueSettings,
   type SqsCall,
 } from './sqs-settings.js';
+
+/** SendMessageBatch calls for one chunk, when SQS refuses entries through its own fault. */
+const BATCH_ATTEMPTS = 3;
+/** The pause before the second call for refused entries; the third waits twice as long. */
+const BATCH_RETRY_MS = 100;
+
+/** What one chunk's calls did: a result for each sent entry, and SQS's refusals. */
+interface ChunkOutcome {
+  sent: Array<SendResult | undefined>;
+  refused: BatchResultErrorEntry[];
+}
 
 /**
  * Makes the sending half of an SQS queue: what a handler's resolver binds, since handlers and
@@ -73,8 +84,20 @@ export class SqsSender<T> implements MessageQueue<T> {
       prepareEntry(settings, this.body, entry, `batch entry ${index}`),
     );
     const results: SendResult[] = [];
-    for (const chunk of splitBatch(prepared)) {
-      results.push(...(await this.sendChunk(settings, chunk, results.length)));
+    const chunks = splitBatch(prepared);
+    for (const chunk of chunks) {
+      const offset = results.length;
+      const outcome = await this.sendChunk(settings, chunk);
+      if (outcome.refused.length > 0) {
+        throw partlySent(
+          settings,
+          results,
+          outcome,
+          offset,
+          prepared.length - offset - chunk.length,
+        );
+      }
+      for (const result of outcome.sent) results.push(result ?? { messageId: '' });
     }
 
     return results;
@@ -105,41 +128,53 @@ export class SqsSender<T> implements MessageQueue<T> {
     }
   }
 
-  private async sendChunk(settings: QueueSettings, chunk: PreparedEntry[], offset: number) {
-    const sizes = chunk.map((entry) => entry.size);
-    const batchBytes = sizes.reduce((total, size) => total + size, 0);
-    const sent = {
-      bytes: Math.max(...sizes),
-      batchBytes,
-      maxMessageBytes: settings.maxMessageBytes,
-    };
-    const output = await this.call(
-      'send a batch to',
-      (sdk, client) =>
-        client.send(
-          new sdk.SendMessageBatchCommand({
-            QueueUrl: settings.url,
-            Entries: chunk.map(({ size: _size, ...entry }, index) => ({
-              ...entry,
-              Id: `${index}`,
-            })),
-          }),
-        ),
-      sent,
-    );
-    const failed = output.Failed ?? [];
-    if (failed.length > 0) {
-      const first = failed[0];
-      throw new ProviderError(
-        `SQS refused ${failed.length} of ${chunk.length} batch entries for ${settings.name} ` +
-          `(${first?.Code}: ${first?.Message}); ${offset} earlier entries were sent, and the ` +
-          'other entries of this call may have been.',
-        { provider: 'aws', cause: failed },
+  /**
+   * Sends one SendMessageBatch call. Entries that SQS refuses through its own fault (not the
+   * sender's) are sent again, up to {@link BATCH_ATTEMPTS} calls in all, on standard queues
+   * only: sending an entry of a FIFO group again after later entries of the group went through
+   * would break the group's order.
+   */
+  private async sendChunk(settings: QueueSettings, chunk: PreparedEntry[]): Promise<ChunkOutcome> {
+    const sent: Array<SendResult | undefined> = new Array(chunk.length);
+    let pending = chunk.map((_, index) => index);
+    let refused: BatchResultErrorEntry[] = [];
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const entries = pending.map((index) => chunk[index] as PreparedEntry);
+      const sizes = entries.map((entry) => entry.size);
+      const size = {
+        bytes: Math.max(...sizes),
+        batchBytes: sizes.reduce((total, bytes) => total + bytes, 0),
+        maxMessageBytes: settings.maxMessageBytes,
+      };
+      const ids = pending;
+      const output = await this.call(
+        'send a batch to',
+        (sdk, client) =>
+          client.send(
+            new sdk.SendMessageBatchCommand({
+              QueueUrl: settings.url,
+              Entries: entries.map(({ size: _size, ...entry }, at) => ({
+                ...entry,
+                Id: `${ids[at]}`,
+              })),
+            }),
+          ),
+        size,
       );
+      for (const item of output.Successful ?? []) {
+        sent[Number(item.Id)] = { messageId: item.MessageId ?? '' };
+      }
+      const failed = output.Failed ?? [];
+      const again = failed.filter((entry) => entry.SenderFault === false);
+      const retry = !settings.fifo && attempt < BATCH_ATTEMPTS && again.length > 0;
+      refused = refused.concat(
+        retry ? failed.filter((entry) => entry.SenderFault !== false) : failed,
+      );
+      pending = retry ? again.map((entry) => Number(entry.Id)) : [];
+      if (retry) await pause(BATCH_RETRY_MS * attempt);
     }
-    const ids = new Map((output.Successful ?? []).map((item) => [item.Id, item.MessageId]));
 
-    return chunk.map((_, index) => ({ messageId: ids.get(`${index}`) ?? '' }));
+    return { sent, refused };
   }
 
   private connect(): Promise<SQSClient> {
@@ -149,4 +184,34 @@ export class SqsSender<T> implements MessageQueue<T> {
 
     return this.client;
   }
+}
+
+/** The error of a batch that was sent in part, every index counted from the batch's start. */
+function partlySent(
+  settings: QueueSettings,
+  earlier: SendResult[],
+  outcome: ChunkOutcome,
+  offset: number,
+  untried: number,
+): SqsBatchSendError {
+  const sent = earlier.map((result, index) => ({ index, messageId: result.messageId }));
+  outcome.sent.forEach((result, at) => {
+    if (result) sent.push({ index: offset + at, messageId: result.messageId });
+  });
+  const refused: RefusedEntry[] = outcome.refused
+    .map((entry) => ({
+      index: offset + Number(entry.Id),
+      code: entry.Code ?? 'Unknown',
+      message: entry.Message ?? '',
+      senderFault: entry.SenderFault !== false,
+    }))
+    .sort((a, b) => a.index - b.index);
+  const first = offset + outcome.sent.length;
+  const unsent = Array.from({ length: untried }, (_, at) => first + at);
+
+  return new SqsBatchSendError(settings.name, sent, refused, unsent);
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
