@@ -453,6 +453,34 @@ function defineMotoCases(clientOf: () => SQSClient): void {
       expect(letter?.attributes.blob).toBe(Buffer.from([0, 1, 254, 255]).toString('base64'));
     });
 
+    it('forwards to a FIFO dead-letter queue with the group and deduplication ids it needs', async () => {
+      queueCount += 1;
+      const created = await clientOf().send(
+        new CreateQueueCommand({
+          QueueName: `moto-case-${queueCount}.fifo`,
+          Attributes: { FifoQueue: 'true' },
+        }),
+      );
+      const dlqUrl = created.QueueUrl ?? '';
+      const url = await createQueue();
+      const { rows } = open(url, { deadLetterUrl: dlqUrl });
+      await rows.send('row 9');
+      const [message] = await rows.receive({ waitMs: 2000 });
+
+      await rows.deadLetter(message!, 'row 9 is late');
+
+      expect(await depth(url)).toBe(0);
+      const raw = await clientOf().send(
+        new ReceiveMessageCommand({
+          QueueUrl: dlqUrl,
+          MessageSystemAttributeNames: ['MessageGroupId'],
+          WaitTimeSeconds: 1,
+        }),
+      );
+      expect(raw.Messages?.[0]?.Body).toBe('row 9');
+      expect(raw.Messages?.[0]?.Attributes?.MessageGroupId).toBe(message?.messageId);
+    });
+
     it('keeps the attributes of a message with room beside the reason as they were', async () => {
       const dlqUrl = await createQueue();
       const url = await createQueue();

@@ -190,7 +190,8 @@ class SqsQueue<T> extends SqsSender<T> implements ConsumableQueue<T> {
             QueueUrl: target.url,
             MessageBody: body,
             MessageAttributes: attributes,
-            ...(settings.fifo
+            // The target's type decides: a deadLetterUrl need not be of the source's type.
+            ...(target.fifo
               ? {
                   MessageGroupId: message.orderingKey ?? message.messageId,
                   MessageDeduplicationId: message.messageId,
