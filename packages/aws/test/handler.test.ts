@@ -84,6 +84,36 @@ describe('SQS: partial batch responses', () => {
     await expect(handler(input, context)).rejects.toThrow(/without a messageId failed/);
   });
 
+  it('fails the invocation when every message failed, so that Lambda slows its polling', async () => {
+    const { handler, context, lines } = setup('jobs');
+    const input = fixture<Records<Record<string, unknown>>>('sqs-standard');
+    input.Records = [input.Records[1] as Record<string, unknown>];
+
+    const error = await handler(input, context).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(AggregateError);
+    expect((error as AggregateError).errors.map((e) => (e as Error).message)).toEqual([
+      'asked to retry',
+    ]);
+    expect((error as Error).message).toMatch(/All 1 messages of the SQS batch for function "jobs"/);
+    expect(lines.map((line) => line.message)).toEqual([
+      'handler failed; event will be retried',
+      'invocation failed',
+    ]);
+  });
+
+  it('still answers with the failures when a dead letter was forwarded beside them', async () => {
+    const { handler, context } = setup('jobs');
+    const input = fixture<Records<Record<string, unknown>>>('sqs-standard');
+    input.Records = input.Records.slice(1, 3);
+
+    const result = (await handler(input, context)) as SqsBatchResult;
+
+    expect(result.batchItemFailures).toEqual([
+      { itemIdentifier: '2c0d6d74-7b46-4e1f-a065-3b2a1d8f9e12' },
+    ]);
+  });
+
   it('logs failures as JSON lines carrying the request id', async () => {
     const { handler, context, lines } = setup('jobs');
     await handler(fixture('sqs-standard'), context);

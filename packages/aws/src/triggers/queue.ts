@@ -64,11 +64,14 @@ export function createQueueDecoder(
 /**
  * Builds the partial batch response: the id of every message to deliver again. A failed record
  * without a message id cannot be named, so the whole batch fails instead and SQS delivers every
- * message of it again.
+ * message of it again. When every message failed, the invocation fails too (with the handlers'
+ * errors): SQS delivers the same messages again either way, but Lambda slows its polling of the
+ * queue only for failed invocations, and they show in the function's error metrics.
  */
 // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
 export function encodeQueueResult(fn: PipelineFunction, settled: Settled[]): SqsBatchResult {
   const batchItemFailures: Array<{ itemIdentifier: string }> = [];
+  if (settled.length > 0 && settled.every((unit) => isFailed(unit.outcome))) failAll(fn, settled);
   for (const unit of settled) {
     if (!isFailed(unit.outcome)) continue;
     const messageId = 'error' in unit ? messageIdOf(unit.raw) : unit.id;
@@ -83,6 +86,17 @@ export function encodeQueueResult(fn: PipelineFunction, settled: Settled[]): Sqs
   }
 
   return { batchItemFailures };
+}
+
+function failAll(fn: PipelineFunction, settled: Settled[]): never {
+  const errors = settled.map((unit) => ('error' in unit.outcome ? unit.outcome.error : undefined));
+
+  throw new AggregateError(
+    errors,
+    `All ${settled.length} messages of the SQS batch for function ${JSON.stringify(fn.name)} ` +
+      'failed; the invocation fails, so that SQS delivers them again and Lambda slows its ' +
+      'polling.',
+  );
 }
 
 function toMessageUnit(binding: QueueBinding, record: SqsRecord, index: number): Decoded {
