@@ -84,7 +84,7 @@ describe('SQS: partial batch responses', () => {
     await expect(handler(input, context)).rejects.toThrow(/without a messageId failed/);
   });
 
-  it('fails the invocation when every message failed, so that Lambda slows its polling', async () => {
+  it('fails the invocation when every message failed, so that it counts as an error', async () => {
     const { handler, context, lines } = setup('jobs');
     const input = fixture<Records<Record<string, unknown>>>('sqs-standard');
     input.Records = [input.Records[1] as Record<string, unknown>];

@@ -65,8 +65,9 @@ export function createQueueDecoder(
  * Builds the partial batch response: the id of every message to deliver again. A failed record
  * without a message id cannot be named, so the whole batch fails instead and SQS delivers every
  * message of it again. When every message failed, the invocation fails too (with the handlers'
- * errors): SQS delivers the same messages again either way, but Lambda slows its polling of the
- * queue only for failed invocations, and they show in the function's error metrics.
+ * errors): SQS delivers the same messages again either way, and a batch that fails as a whole
+ * then shows in the function's `Errors` metric and alarms instead of passing as a success.
+ * (With `ReportBatchItemFailures` on, Lambda keeps its polling rate in both cases.)
  */
 // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
 export function encodeQueueResult(fn: PipelineFunction, settled: Settled[]): SqsBatchResult {
@@ -94,8 +95,8 @@ function failAll(fn: PipelineFunction, settled: Settled[]): never {
   throw new AggregateError(
     errors,
     `All ${settled.length} messages of the SQS batch for function ${JSON.stringify(fn.name)} ` +
-      'failed; the invocation fails, so that SQS delivers them again and Lambda slows its ' +
-      'polling.',
+      'failed; the invocation fails, so that it counts as an error, and SQS delivers them ' +
+      'all again.',
   );
 }
 
