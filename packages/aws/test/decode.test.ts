@@ -82,6 +82,18 @@ describe('S3 event notifications become object events', () => {
       },
     },
     {
+      fixture: 's3-delete-marker',
+      fn: 'forget',
+      expected: {
+        type: 'object.deleted',
+        bucket: 'archive',
+        key: '2026/03/north & south.csv',
+        size: undefined,
+        etag: undefined,
+        version: 'pQ7mExampleDeleteMarkerVersion3x',
+      },
+    },
+    {
       fixture: 's3-copy-2-6',
       fn: 'created',
       expected: { type: 'object.created', key: 'incoming/東京/🚀 launch 100%.csv', size: 0 },
@@ -350,6 +362,21 @@ describe('SQS batches become message events', () => {
     ]);
     expect(errorOf(units[2]).message).toMatch(/json queue cannot decode.*not valid JSON/);
     expect(errorOf(units[3]).message).toMatch(/comes from queue "some-other-queue"/);
+  });
+
+  it('decodes a traced message, keeping its system attributes in raw', () => {
+    const input = fixture<Records<SqsRec>>('sqs-traced');
+    const event = eventOf<MessageEvent<{ n: number }>>(decode('jobs', input)[0]);
+
+    expect(event).toMatchObject({
+      id: 'c5d6e7f8-1a2b-4c3d-8e9f-0a1b2c3d4e5f',
+      body: { action: 'ok', n: 7 },
+      attributes: {},
+      deliveryCount: 1,
+      time: '2026-02-15T10:00:00.250Z',
+    });
+    expect(event.raw).toBe(input.Records[0]);
+    expect((event.raw as SqsRec).attributes?.AWSTraceHeader).toMatch(/^Root=1-/);
   });
 
   it('maps the FIFO message group to the ordering key', () => {
