@@ -57,15 +57,11 @@ process.stdout.write(JSON.stringify({ before, after: globalThis.evaluated, resul
 `,
 };
 
-let dir: string;
-let metafile: Metafile;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'cloudport-bundle-'));
-  for (const [name, text] of Object.entries(FILES)) writeFileSync(join(dir, name), text);
+/** Bundles an entry as a Lambda function package is built: ESM, split at import(), SDK left out. */
+async function splitBundle(entry: string, outdir: string): Promise<Metafile> {
   const result = await build({
-    entryPoints: [join(dir, 'count-entry.mjs')],
-    outdir: join(dir, 'out'),
+    entryPoints: [entry],
+    outdir,
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -76,7 +72,17 @@ beforeAll(async () => {
     metafile: true,
     logLevel: 'silent',
   });
-  metafile = result.metafile;
+
+  return result.metafile;
+}
+
+let dir: string;
+let metafile: Metafile;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cloudport-bundle-'));
+  for (const [name, text] of Object.entries(FILES)) writeFileSync(join(dir, name), text);
+  metafile = await splitBundle(join(dir, 'count-entry.mjs'), join(dir, 'out'));
 });
 
 afterAll(() => {
@@ -184,20 +190,7 @@ describe('the csv-etl example built for its aggregate Lambda', () => {
           `import pipeline from ${JSON.stringify(pipeline)};\n` +
           `export const handler = createHandler(pipeline, 'aggregate');\n`,
       );
-      const result = await build({
-        entryPoints: [entry],
-        outdir: join(out, 'dist'),
-        bundle: true,
-        splitting: true,
-        format: 'esm',
-        platform: 'node',
-        target: 'node20',
-        external: ['@aws-sdk/*'],
-        nodePaths: [join(ROOT, 'node_modules')],
-        metafile: true,
-        logLevel: 'silent',
-      });
-      const meta = result.metafile;
+      const meta = await splitBundle(entry, join(out, 'dist'));
       const entryOutput = Object.keys(meta.outputs).find((path) =>
         path.endsWith('aggregate-entry.js'),
       );

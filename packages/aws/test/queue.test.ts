@@ -203,7 +203,11 @@ function defineMotoCases(clientOf: () => SQSClient): void {
   const createQueue = async (attributes: Record<string, string> = {}) => {
     queueCount += 1;
     const output = await clientOf().send(
-      new CreateQueueCommand({ QueueName: `moto-case-${queueCount}`, Attributes: attributes }),
+      new CreateQueueCommand({
+        // SQS names a FIFO queue with a .fifo suffix.
+        QueueName: `moto-case-${queueCount}${attributes.FifoQueue === 'true' ? '.fifo' : ''}`,
+        Attributes: attributes,
+      }),
     );
     return output.QueueUrl ?? '';
   };
@@ -227,16 +231,7 @@ function defineMotoCases(clientOf: () => SQSClient): void {
   describe('a batch that SQS takes in part', () => {
     const twelve = Array.from({ length: 12 }, (_, n) => ({ body: `row ${n}` }));
     const seven = twelve.slice(0, 7);
-    const fifoQueue = async () => {
-      queueCount += 1;
-      const output = await clientOf().send(
-        new CreateQueueCommand({
-          QueueName: `moto-case-${queueCount}.fifo`,
-          Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' },
-        }),
-      );
-      return output.QueueUrl ?? '';
-    };
+    const fifoQueue = () => createQueue({ FifoQueue: 'true', ContentBasedDeduplication: 'true' });
 
     it('sends again the entries SQS refused through its own fault, and only those', async () => {
       const url = await createQueue();
@@ -454,14 +449,7 @@ function defineMotoCases(clientOf: () => SQSClient): void {
     });
 
     it('forwards to a FIFO dead-letter queue with the group and deduplication ids it needs', async () => {
-      queueCount += 1;
-      const created = await clientOf().send(
-        new CreateQueueCommand({
-          QueueName: `moto-case-${queueCount}.fifo`,
-          Attributes: { FifoQueue: 'true' },
-        }),
-      );
-      const dlqUrl = created.QueueUrl ?? '';
+      const dlqUrl = await createQueue({ FifoQueue: 'true' });
       const url = await createQueue();
       const { rows } = open(url, { deadLetterUrl: dlqUrl });
       await rows.send('row 9');
