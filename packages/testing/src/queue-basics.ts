@@ -63,20 +63,25 @@ export function defineBodies(context: QueueContext): void {
   test('empty text bodies round trip as empty, with or without attributes', {
     body: 'text',
   }, async (queue) => {
-    await queue.send('', { attributes: { kind: 'none' } });
+    // A queue may mark an empty body with an attribute of its own; none may show.
+    const attributes = context.support('queue.attributes') === 'no' ? [] : [{ kind: 'none' }];
+    for (const given of attributes) await queue.send('', { attributes: given });
     await queue.send('');
-    const first = await one(queue, slackMs);
-    const second = await one(queue, slackMs);
+    const received = [];
+    for (let count = 0; count <= attributes.length; count++) {
+      received.push(await one(queue, slackMs));
+    }
     assert.deepEqual(
-      [first.body, second.body].sort(),
-      ['', ''],
-      'both empty text bodies arrive empty',
+      received.map((message) => message.body),
+      received.map(() => ''),
+      'every empty text body arrives empty',
     );
-    const attributes = [first.attributes, second.attributes].map((found) => ({ ...found }));
     assert.deepEqual(
-      attributes.sort((a, b) => Object.keys(b).length - Object.keys(a).length),
-      [{ kind: 'none' }, {}],
-      'no attribute is added to an empty body',
+      received
+        .map((message) => ({ ...message.attributes }))
+        .sort((a, b) => Object.keys(b).length - Object.keys(a).length),
+      [...attributes, {}],
+      'an empty body arrives with the attributes it was sent with, and no others',
     );
   });
 
