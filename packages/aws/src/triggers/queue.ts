@@ -72,7 +72,6 @@ export function createQueueDecoder(
 // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html
 export function encodeQueueResult(fn: PipelineFunction, settled: Settled[]): SqsBatchResult {
   const batchItemFailures: Array<{ itemIdentifier: string }> = [];
-  if (settled.length > 0 && settled.every((unit) => isFailed(unit.outcome))) failAll(fn, settled);
   for (const unit of settled) {
     if (!isFailed(unit.outcome)) continue;
     const messageId = 'error' in unit ? messageIdOf(unit.raw) : unit.id;
@@ -85,6 +84,7 @@ export function encodeQueueResult(fn: PipelineFunction, settled: Settled[]): Sqs
     }
     batchItemFailures.push({ itemIdentifier: messageId });
   }
+  if (settled.length > 0 && batchItemFailures.length === settled.length) failAll(fn, settled);
 
   return { batchItemFailures };
 }
