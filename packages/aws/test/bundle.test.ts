@@ -14,7 +14,9 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 // global when it is evaluated, and one Lambda entry point per function.
 const FILES: Record<string, string> = {
   'pipeline.mjs': `
-import { definePipeline, lazyHandler, onMessage, onObjectCreated, bucket, queue } from '@cloudport/core';
+import {
+  bucket, definePipeline, lazyHandler, onMessage, onObjectCreated, queue,
+} from '@cloudport/core';
 export const rows = queue('rows');
 export const uploads = bucket('uploads');
 export default definePipeline('bundled', {
@@ -52,7 +54,8 @@ const Records = [0, 1, 2].map((n) => ({
   messageAttributes: {}, eventSource: 'aws:sqs', awsRegion: 'eu-west-1',
   eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:bundled-rows',
 }));
-const result = await handler({ Records }, { awsRequestId: 'r', getRemainingTimeInMillis: () => 9000 });
+const context = { awsRequestId: 'r', getRemainingTimeInMillis: () => 9000 };
+const result = await handler({ Records }, context);
 process.stdout.write(JSON.stringify({ before, after: globalThis.evaluated, result }) + '\\n');
 `,
 };

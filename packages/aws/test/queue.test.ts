@@ -284,7 +284,7 @@ function defineMotoCases(clientOf: () => SQSClient): void {
       });
     });
 
-    it('does not send a FIFO entry again, which would put it behind later ones of its group', async () => {
+    it('does not resend a FIFO entry, which would go behind later ones of its group', async () => {
       const url = await fifoQueue();
       const { client, calls } = refusing(clientOf(), (call, id) => call === 1 && id === '1');
       const rows = createSqsQueue({ queue: queue('rows', { body: 'text' }), url, client });
@@ -448,7 +448,7 @@ function defineMotoCases(clientOf: () => SQSClient): void {
       expect(letter?.attributes.blob).toBe(Buffer.from([0, 1, 254, 255]).toString('base64'));
     });
 
-    it('forwards to a FIFO dead-letter queue with the group and deduplication ids it needs', async () => {
+    it('forwards to a FIFO dead-letter queue with the group and deduplication ids', async () => {
       const dlqUrl = await createQueue({ FifoQueue: 'true' });
       const url = await createQueue();
       const { rows } = open(url, { deadLetterUrl: dlqUrl });

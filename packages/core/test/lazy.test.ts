@@ -64,7 +64,7 @@ describe('lazyHandler', () => {
     expect(handler(3)).toBe(6);
   });
 
-  it('rejects the waiting calls when the load fails, and loads again on the next call', async () => {
+  it('rejects the waiting calls when the load fails, and loads again next time', async () => {
     let attempt = 0;
     const handler = lazyHandler<Handler>(async () => {
       attempt++;
