@@ -94,29 +94,13 @@ describe("Lambda's 6 MB limit on a buffered response", () => {
     return { result, codes: lines.map((line) => line.error?.code) };
   }
 
-  it('counts text in UTF-8 bytes: 3.2 million two-byte characters are over it', async () => {
-    const { result, codes } = await answer(
-      () => new Response('é'.repeat(3_200_000), { headers: text }),
-    );
-
-    expect(result.statusCode).toBe(500);
-    expect(codes).toEqual(['MESSAGE_TOO_LARGE']);
-  });
-
-  it('counts binary bodies as base64: 4.8 MB of bytes are over it', async () => {
-    const octets = { 'content-type': 'application/octet-stream' };
-    const { result, codes } = await answer(
-      () => new Response(new Uint8Array(4_800_000), { headers: octets }),
-    );
-
-    expect(result.statusCode).toBe(500);
-    expect(codes).toEqual(['MESSAGE_TOO_LARGE']);
-  });
-
-  it('counts text as JSON escapes it: 3.5 million newlines take 7 MB in the result', async () => {
-    const { result, codes } = await answer(
-      () => new Response('\n'.repeat(3_500_000), { headers: text }),
-    );
+  const octets = { 'content-type': 'application/octet-stream' };
+  it.each([
+    ['text in UTF-8 bytes: 3.2 million two-byte characters', 'é'.repeat(3_200_000), text],
+    ['binary bodies as base64: 4.8 MB of bytes', new Uint8Array(4_800_000), octets],
+    ['text as JSON escapes it: 3.5 million newlines, 7 MB', '\n'.repeat(3_500_000), text],
+  ])('counts %s, over it', async (_what, body, headers) => {
+    const { result, codes } = await answer(() => new Response(body, { headers }));
 
     expect(result.statusCode).toBe(500);
     expect(codes).toEqual(['MESSAGE_TOO_LARGE']);

@@ -461,12 +461,14 @@ function defineMotoCases(clientOf: () => SQSClient): void {
       const raw = await clientOf().send(
         new ReceiveMessageCommand({
           QueueUrl: dlqUrl,
-          MessageSystemAttributeNames: ['MessageGroupId'],
+          MessageSystemAttributeNames: ['MessageGroupId', 'MessageDeduplicationId'],
           WaitTimeSeconds: 1,
         }),
       );
-      expect(raw.Messages?.[0]?.Body).toBe('row 9');
-      expect(raw.Messages?.[0]?.Attributes?.MessageGroupId).toBe(message?.messageId);
+      const forwarded = raw.Messages?.[0];
+      expect(forwarded?.Body).toBe('row 9');
+      expect(forwarded?.Attributes?.MessageGroupId).toBe(message?.messageId);
+      expect(forwarded?.Attributes?.MessageDeduplicationId).toBe(message?.messageId);
     });
 
     it('keeps the attributes of a message with room beside the reason as they were', async () => {

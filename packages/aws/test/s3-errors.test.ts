@@ -19,13 +19,20 @@ const noSuchKey = () =>
   });
 const headNotFound = () =>
   new NotFound({ message: 'UnknownError', $metadata: { httpStatusCode: 404 } });
-const preconditionFailed = () =>
+/** An S3 client-fault answer as the SDK raises it: its error code, HTTP status and text. */
+const s3Error = (name: string, status: number, message: string) =>
   new S3ServiceException({
-    name: 'PreconditionFailed',
+    name,
     $fault: 'client',
-    $metadata: { httpStatusCode: 412 },
-    message: 'At least one of the pre-conditions you specified did not hold',
+    $metadata: { httpStatusCode: status },
+    message,
   });
+const preconditionFailed = () =>
+  s3Error(
+    'PreconditionFailed',
+    412,
+    'At least one of the pre-conditions you specified did not hold',
+  );
 
 const names = { bucket: 'uploads', physicalName: 'acme-uploads' };
 const copy = (extra: Partial<S3Failure>): S3Failure => ({
@@ -113,20 +120,12 @@ describe('S3 errors become the core errors', () => {
 
 describe('S3 answers that are not what their status suggests', () => {
   const conflict = () =>
-    new S3ServiceException({
-      name: 'ConditionalRequestConflict',
-      $fault: 'client',
-      $metadata: { httpStatusCode: 409 },
-      message:
-        'A conflicting conditional operation is currently in progress against this resource.',
-    });
-  const noSuchUpload = () =>
-    new S3ServiceException({
-      name: 'NoSuchUpload',
-      $fault: 'client',
-      $metadata: { httpStatusCode: 404 },
-      message: 'The specified upload does not exist.',
-    });
+    s3Error(
+      'ConditionalRequestConflict',
+      409,
+      'A conflicting conditional operation is currently in progress against this resource.',
+    );
+  const noSuchUpload = () => s3Error('NoSuchUpload', 404, 'The specified upload does not exist.');
   const write = (precondition?: 'createOnly' | 'ifMatch'): S3Failure => ({
     ...names,
     action: 'write',
@@ -158,13 +157,7 @@ describe('S3 answers that are not what their status suggests', () => {
   });
 
   it('a bare 404 counts as a missing object for a head only', () => {
-    const bare = () =>
-      new S3ServiceException({
-        name: 'UnknownError',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 404 },
-        message: 'UnknownError',
-      });
+    const bare = () => s3Error('UnknownError', 404, 'UnknownError');
 
     expect(toStoreError(bare(), { ...names, action: 'head', key: 'a' })).toMatchObject({
       code: 'OBJECT_NOT_FOUND',
@@ -177,14 +170,12 @@ describe('S3 answers that are not what their status suggests', () => {
 
 describe('a copy of a source over 5 GB', () => {
   it('is UNSUPPORTED for store.copy, naming the source and the way around it', () => {
-    const error = new S3ServiceException({
-      name: 'InvalidRequest',
-      $fault: 'client',
-      $metadata: { httpStatusCode: 400 },
-      message:
-        'The specified copy source is larger than the maximum allowable size for a copy ' +
+    const error = s3Error(
+      'InvalidRequest',
+      400,
+      'The specified copy source is larger than the maximum allowable size for a copy ' +
         'source: 5368709120',
-    });
+    );
 
     const mapped = toStoreError(error, copy({}));
 
@@ -195,12 +186,7 @@ describe('a copy of a source over 5 GB', () => {
   });
 
   it('leaves other invalid requests a provider error', () => {
-    const error = new S3ServiceException({
-      name: 'InvalidRequest',
-      $fault: 'client',
-      $metadata: { httpStatusCode: 400 },
-      message: 'This copy request is illegal',
-    });
+    const error = s3Error('InvalidRequest', 400, 'This copy request is illegal');
 
     expect(toStoreError(error, copy({}))).toMatchObject({ code: 'PROVIDER_ERROR' });
   });

@@ -54,11 +54,14 @@ export function lazyHandler<H extends AnyHandler>(load: () => Promise<LoadedHand
     return pending;
   };
 
-  return function lazy(this: unknown, ...args: unknown[]): unknown {
-    if (loaded !== undefined) return loaded.apply(this, args);
+  // Every trigger's handler takes two arguments, the event (or request) and the context.
+  const lazy = (first: unknown, context: unknown): unknown => {
+    if (loaded !== undefined) return loaded(first, context);
 
-    return (loading ?? start()).then((handler) => handler.apply(this, args));
-  } as H;
+    return (loading ?? start()).then((handler) => handler(first, context));
+  };
+
+  return lazy as unknown as H;
 }
 
 function handlerOf(value: unknown): AnyHandler {
