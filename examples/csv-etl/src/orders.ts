@@ -91,7 +91,8 @@ export function checkRow(header: Header, fields: readonly string[], line: number
   const quantity = toQuantity(value('quantity'));
   if (quantity === undefined) {
     problems.push(
-      `quantity ${JSON.stringify(value('quantity'))} is not a whole number from 1 to ${MAX_QUANTITY}`,
+      `quantity ${JSON.stringify(value('quantity'))} is not a whole number ` +
+        `from 1 to ${MAX_QUANTITY}`,
     );
   }
   const unitPriceCents = toCents(value('unit_price'));

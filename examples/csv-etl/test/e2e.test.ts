@@ -123,7 +123,8 @@ describe('csv-etl on the local runtime', () => {
       'orders-2026-02-east-mixed.csv line 12: expected 6 fields, found 5',
     );
     expect(rowLetters.map((letter) => letter.reason)).toContainEqual(
-      'orders-2026-02-east-mixed.csv line 5: quantity "three" is not a whole number from 1 to 10000',
+      'orders-2026-02-east-mixed.csv line 5: quantity "three" is not a whole number ' +
+        'from 1 to 10000',
     );
   });
 

@@ -115,7 +115,7 @@ describe('the pipeline on an in-memory platform', () => {
     );
   });
 
-  it('gives the same reports under other schedules, duplicates, failures and a slow parser', async () => {
+  it('keeps the reports under other schedules, duplicates, failures, slow parses', async () => {
     for (let seed = 2; seed <= 12; seed++) {
       const options = { seed, concurrency: 8, pageSize: 2, duplicateRate: 0.3 };
       const other = await run(seed % 2 ? options : { ...options, slow: 'parse', flakyRate: 0.01 });

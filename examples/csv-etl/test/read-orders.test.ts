@@ -20,7 +20,7 @@ function recordingSink() {
 const streamOf = (text: string) => Readable.from([Buffer.from(text)]);
 
 describe('readOrders', () => {
-  it('numbers rows by the line they start on, across quoted line breaks and blank lines', async () => {
+  it('numbers rows by their first line, across quoted line breaks and blank lines', async () => {
     const text = [
       `${HEADER},note`,
       'A-1,2026-01-01,north,KB-101,1,1.00,plain',
@@ -49,7 +49,8 @@ describe('readOrders', () => {
 
   it('reads a byte order mark, CRLF line ends and reordered columns', async () => {
     const text =
-      '\ufeffsku,quantity,unit_price,order_id,region,order_date\r\nKB-101,2,3.5,A-1,west,2026-02-03\r\n';
+      '\ufeffsku,quantity,unit_price,order_id,region,order_date\r\n' +
+      'KB-101,2,3.5,A-1,west,2026-02-03\r\n';
     const { sink, rows } = recordingSink();
 
     await readOrders(streamOf(text), sink);

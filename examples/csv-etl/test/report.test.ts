@@ -49,7 +49,7 @@ async function readText(store: ObjectStore, key: string): Promise<string> {
 }
 
 describe('finishFile', () => {
-  it('closes each group when its last batch lands, and the file once the manifest says how many', async () => {
+  it('closes a group when its last batch lands, the file once the manifest counts', async () => {
     const { store, run, has } = setUp();
     const counted = async (batch: number) => {
       await store.put(KEYS.partial('a', batch), toJson(partial('a', batch, batch + 1)));
@@ -73,7 +73,7 @@ describe('finishFile', () => {
     expect(overall.sources.map((entry) => entry.id)).toEqual(['a']);
   });
 
-  it('lets the parser close a waiting last group even while an earlier group has a gap', async () => {
+  it('lets the parser close a waiting last group while an earlier group has a gap', async () => {
     const { store, run, has } = setUp();
     await store.put(KEYS.partial('a', 0), toJson(partial('a', 0, 1)));
     await store.put(KEYS.partial('a', 2), toJson(partial('a', 2, 1)));
@@ -87,7 +87,7 @@ describe('finishFile', () => {
     expect(await has(KEYS.fileReport('a'))).toBe(true);
   });
 
-  it('checks the file after closing a group, even when another group looked open before', async () => {
+  it('checks the file after closing a group, though another group looked open before', async () => {
     const { world, store, run, has } = setUp();
     await store.put(KEYS.partial('a', 0), toJson(partial('a', 0, 1)));
     await store.put(KEYS.partial('a', 2), toJson(partial('a', 2, 1)));

@@ -474,7 +474,9 @@ describe('EventBridge events become schedule events', () => {
     const event = eventOf<ScheduleEvent>(decode('tick', input)[0]);
     expect(event).toMatchObject({
       type: 'schedule',
-      id: 'arn:aws:scheduler:eu-west-1:123456789012:schedule/cloudport/csv-etl-tick@2026-03-01T02:00:00Z',
+      id:
+        'arn:aws:scheduler:eu-west-1:123456789012:schedule/cloudport/csv-etl-tick' +
+        '@2026-03-01T02:00:00Z',
       schedule: '0 2 * * *',
       time: '2026-03-01T02:00:00Z',
     });

@@ -69,7 +69,7 @@ describe('SQS: partial batch responses', () => {
     ]);
   });
 
-  it('without a bound dead-letter queue, reports an invalid message failed, for redrive', async () => {
+  it('with no dead-letter queue bound, reports an invalid message failed (redrive)', async () => {
     const { handler, context } = setup('blobs');
     const result = (await handler(fixture('sqs-bytes'), context)) as SqsBatchResult;
     expect(result.batchItemFailures).toEqual([
@@ -267,7 +267,7 @@ describe('configuration', () => {
     }
   });
 
-  it('leaves the dead-letter queue to a resolver of the caller, and binds HTTP and schedules', () => {
+  it('leaves the dead-letter queue to a caller resolver; binds HTTP and schedules', () => {
     const env = { ...FIXTURE_ENV, CLOUDPORT_QUEUE_DEAD: undefined };
     const resolver = recordingResolver();
     expect(() => createHandler(fixturePipeline(), 'jobs', { env, resolver })).not.toThrow();

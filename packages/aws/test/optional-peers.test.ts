@@ -60,7 +60,7 @@ describe('the AWS SDK packages as optional peer dependencies', () => {
     );
   });
 
-  it('a streamed write without @aws-sdk/lib-storage fails with INVALID_CONFIG naming it', async () => {
+  it('a streamed write without @aws-sdk/lib-storage fails, INVALID_CONFIG naming it', async () => {
     const store = createS3Store({ bucket: 'uploads', clientConfig });
 
     const error = await failureOf(() => store.put('a.bin', (async function* () {})()));

@@ -314,7 +314,7 @@ function defineMotoCases(clientOf: () => SQSClient): void {
       expect(await depth(url)).toBe(0);
     });
 
-    it("a limit lowered after the first read is reported as the queue's own, then enforced", async () => {
+    it("a limit lowered after the first read is reported as the queue's, enforced", async () => {
       const url = await createQueue();
       const { rows, sent } = open(url);
       await rows.send('a'.repeat(2000));
@@ -492,7 +492,7 @@ function defineMotoCases(clientOf: () => SQSClient): void {
       expect(attributes.file).toMatchObject({ DataType: 'String', StringValue: 'orders.csv' });
     });
 
-    it('a message too large for the dead-letter queue stays, unsent, with MESSAGE_TOO_LARGE', async () => {
+    it('a message too large for the dead-letter queue stays, with MESSAGE_TOO_LARGE', async () => {
       const dlqUrl = await createQueue({ MaximumMessageSize: '1024' });
       const url = await createQueue();
       const { rows, sent } = open(url, { deadLetterUrl: dlqUrl });

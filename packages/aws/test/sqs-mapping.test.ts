@@ -25,7 +25,9 @@ const invalidParameter = (limit: number) =>
     name: 'InvalidParameterValue',
     $fault: 'client',
     $metadata: metadata,
-    message: `One or more parameters are invalid. Reason: Message must be shorter than ${limit} bytes.`,
+    message:
+      'One or more parameters are invalid. Reason: Message must be shorter than ' +
+      `${limit} bytes.`,
   });
 
 describe('SQS errors become the core errors', () => {

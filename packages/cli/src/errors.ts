@@ -1,12 +1,12 @@
 /**
- * Exit codes of the `cloudport` command.
+ * Exit codes of the `cloudport` command:
  *
- * | code | meaning |
- * |---|---|
- * | 0 | done; dead letters are reported, not failed on |
- * | 1 | the pipeline's events did not all succeed: `invoke` ended in retry or dead-letter, or `run --fail-on-dead-letters` saw dead letters |
- * | 2 | the command itself failed: bad arguments, unknown module, function or bucket, malformed event file, a cloudport error, or an unexpected crash |
- * | 130 | interrupted by SIGINT or SIGTERM during `run`; run again without `--fresh` to resume |
+ * - 0: done; dead letters are reported, not failed on.
+ * - 1: the pipeline's events did not all succeed: `invoke` ended in retry or dead-letter, or
+ *   `run --fail-on-dead-letters` saw dead letters.
+ * - 2: the command itself failed: bad arguments, unknown module, function or bucket, malformed
+ *   event file, a cloudport error, or an unexpected crash.
+ * - 130: interrupted by SIGINT or SIGTERM during `run`; run again without `--fresh` to resume.
  */
 export const EXIT = {
   ok: 0,

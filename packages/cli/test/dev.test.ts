@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => work.remove());
 
 describe('cloudport dev', () => {
-  it('serves HTTP, runs dropped files, prints one line per invocation and stops on SIGINT', async () => {
+  it('serves HTTP, runs dropped files, logs a line per invocation, stops on SIGINT', async () => {
     const root = join(work.path, 'root');
     const uploads = join(root, 'buckets', 'uploads');
     await mkdir(uploads, { recursive: true });

@@ -70,7 +70,7 @@ describe('cloudport run', () => {
     expect(await readObject(root, 'uploads', '.hidden')).toBeUndefined();
   });
 
-  it('copies only new or changed files on a second run, so unchanged ones fire no event', async () => {
+  it('copies only new or changed files on a second run; unchanged ones fire no event', async () => {
     const unchanged = await runJson();
 
     expect(unchanged.input).toMatchObject({ copied: 0, skipped: 4 });
@@ -222,7 +222,7 @@ describe('cloudport invoke', () => {
 });
 
 describe('long and interrupted runs', () => {
-  it('shows progress on stderr once a run takes over a second, apart from the summary', async () => {
+  it('shows progress on stderr once a run takes over a second, beside the summary', async () => {
     await writeFile(inputFile('slow-1.txt'), 'slow');
     const result = await run('--input', 'input');
 
@@ -263,7 +263,7 @@ describe('long and interrupted runs', () => {
     expect(await out('slow-3.txt')).toBe('slow three');
   });
 
-  it('processes after a crash what the crashed run had copied, without copying it again', async () => {
+  it('processes what a crashed run had copied, without copying it again', async () => {
     const crashed = await runCli(['run', PIPELINE, '--root', root, '--input', 'input', '--fresh'], {
       cwd: work.path,
       env: { CLOUDPORT_FAULT: 'put:uploads:2' },

@@ -112,7 +112,11 @@ describe('TypeScript pipeline modules', () => {
 
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
-      /^cloudport: pipeline module "pipeline.ts" loads as CommonJS, and Node v\S+ cannot require\(\) the ES module @cloudport\/core from it; use Node 20.19 or later, rename the file to .mts, or add "type": "module" to its package.json\n$/,
+      new RegExp(
+        '^cloudport: pipeline module "pipeline.ts" loads as CommonJS, and Node v\\S+ cannot ' +
+          'require\\(\\) the ES module @cloudport/core from it; use Node 20.19 or later, rename ' +
+          'the file to .mts, or add "type": "module" to its package.json\\n$',
+      ),
     );
   });
 });

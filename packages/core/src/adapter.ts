@@ -23,7 +23,8 @@ export type Settled = Decoded & { outcome: Outcome; response?: Response | undefi
  * const myAdapter: Adapter<MyEvent, MyResult> = {
  *   name: 'my-cloud',
  *   capabilities,
- *   decode: (fn, input) => input.records.map((record) => ({ id: record.id, event: toEvent(record) })),
+ *   decode: (fn, input) =>
+ *     input.records.map((record) => ({ id: record.id, event: toEvent(record) })),
  *   encode: (fn, settled) => ({ failed: settled.filter((s) => s.outcome.kind === 'retry') }),
  *   bind: (pipeline) => createResolver(pipeline),
  * };

@@ -219,7 +219,8 @@ export const AZURE_LIMITS: ProviderLimits = {
       'unverified: the header limit applies to the AMQP-encoded properties, whose encoding ' +
       'adds bytes per property that are not counted here',
     'queue.maxBatchEntries':
-      'unverified: a count cap we apply to one ServiceBusMessageBatch; the batch byte size is what the service enforces',
+      'unverified: a count cap we apply to one ServiceBusMessageBatch; the batch byte size ' +
+      'is what the service enforces',
     'queue.maxBatchBytes':
       'https://learn.microsoft.com/azure/service-bus-messaging/service-bus-quotas (a batch is held to the message size of the tier)',
     'queue.maxDelaySeconds':

@@ -130,7 +130,8 @@ export function assertQualifiedName(kind: NameKind, pipeline: string, name: stri
   throw new InvalidNameError(
     name,
     'qualified-length',
-    `The ${kind} name ${JSON.stringify(name)} is too long for pipeline ${JSON.stringify(pipeline)}: ` +
+    `The ${kind} name ${JSON.stringify(name)} is too long for pipeline ` +
+      `${JSON.stringify(pipeline)}: ` +
       `${JSON.stringify(qualified)} has ${qualified.length} characters, ` +
       `at most ${QUALIFIED_NAME_MAX_LENGTH} are allowed. Shorten either name.`,
   );

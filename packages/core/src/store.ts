@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 
-/** Data a store can write: text (UTF-8), bytes, a Node stream, a Web stream or any async iterable. */
+/** Data a store can write: text (UTF-8), bytes, a Node or Web stream, or any async iterable. */
 export type PutData =
   | string
   | Uint8Array

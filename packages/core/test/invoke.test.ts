@@ -653,7 +653,7 @@ describe('invoke: the time left and failures of the whole invocation', () => {
     expect(aborted).toBe(true);
   });
 
-  it('answers with onFailure when the input cannot be decoded, and passes the invocation id', async () => {
+  it('answers with onFailure, given the invocation id, when input cannot be decoded', async () => {
     const handler = vi.fn();
     const { pipeline, fn, logger } = setup({ handler });
     const refusal = new InvalidEventError('not a batch');
@@ -723,7 +723,7 @@ describe('invoke: the time left and failures of the whole invocation', () => {
 });
 
 describe('createInvoker', () => {
-  it('runs invocations like invoke, reading the id and time from the platform argument', async () => {
+  it('runs invocations like invoke, the id and time read from the platform argument', async () => {
     const seen: Array<[string, number]> = [];
     const { pipeline, fn, logger, resolver } = setup({
       handler: (event: MessageEvent, context: HandlerContext) => {

@@ -150,7 +150,7 @@ describe('GCS store beyond the suite', () => {
     expect((taken as Error).cause).toMatchObject({ code: 412 });
   });
 
-  it('fails a precondition on a missing key with PRECONDITION_FAILED, whatever the ETag', async () => {
+  it('fails a precondition on a missing key with PRECONDITION_FAILED, any ETag', async () => {
     const { store, physicalName } = freshBucket();
     await store.put('gone.txt', 'soon deleted');
     await store.put('source.txt', 'source');
@@ -235,7 +235,7 @@ describe('GCS store beyond the suite', () => {
     expect(info.metadata).toEqual({ version: '2' });
   });
 
-  it('checks createOnly and ifMatch on resumable uploads, at the start and at the end', async () => {
+  it('checks createOnly and ifMatch on resumable uploads, at start and at end', async () => {
     const physicalName = `conf-${randomUUID().slice(0, 8)}`;
     server.createBucket(physicalName);
     const store = createGcsStore({

@@ -138,7 +138,7 @@ function messageFixture(
 }
 
 describe('storage events through functions-framework', () => {
-  it('runs the handler on a binary-mode finalize and reads the object through the store', async () => {
+  it('runs the handler on a binary-mode finalize, reading the object via the store', async () => {
     const fixture = loadFixture('storage-finalized-binary') as Extract<Fixture, { mode: 'binary' }>;
     const key = (fixture.body as { name: string }).name;
     const storage = new Storage({ apiEndpoint: gcs.url, projectId: 'demo' });
@@ -167,7 +167,7 @@ describe('storage events through functions-framework', () => {
     expect(contents.at(-1)).toBe('売上');
   });
 
-  it('answers an error with INVALID_EVENT for a metadataUpdated event, without running the handler', async () => {
+  it('answers INVALID_EVENT for a metadataUpdated event without running the handler', async () => {
     const before = seen.length;
     const response = await postFixture(urlOf('created'), loadFixture('storage-metadata-updated'));
 
@@ -221,7 +221,7 @@ describe('storage events through functions-framework', () => {
     );
   });
 
-  it('leaves a body that is no JSON object to the framework, which answers 500 itself', async () => {
+  it('leaves a body that is no JSON object to the framework, which answers 500', async () => {
     // functions-framework's own CloudEvent middleware throws on a string body before any
     // function runs; the answer is still no acknowledgement.
     const before = seen.length;
@@ -284,7 +284,7 @@ describe('Pub/Sub messages through functions-framework', () => {
     });
   });
 
-  it('dead-letters an undecodable message as INVALID_EVENT without running the handler', async () => {
+  it('dead-letters an undecodable message as INVALID_EVENT, running no handler', async () => {
     const before = seen.length;
     const response = await postFixture(urlOf('jobs'), messageFixture('not json', 'm-bad', 'text'));
 

@@ -46,7 +46,7 @@ if (whenEmulator({ describe, it }, 'Pub/Sub queue on the emulator')) {
   }
 
   const dlq = new WeakMap<object, PubSubPullQueue<unknown>>();
-  /** Publish requests by topic id: messages and the bytes Pub/Sub counts (data, attributes, key). */
+  /** Publish requests by topic: messages and the bytes Pub/Sub counts (data, attributes, key). */
   const published = new Map<string, SentBatch[]>();
 
   /** Records every publish request; topics bind the client's request method when made. */

@@ -90,7 +90,7 @@ const CASES: Array<{ method: Settlement; first: InvocationRecord['outcome'] }> =
 
 describe('local consumer when settling a delivery fails', () => {
   for (const { method, first } of CASES) {
-    it(`keeps consuming after ${method} fails every attempt, and the message comes back`, async () => {
+    it(`keeps consuming after ${method} fails every attempt; the message comes back`, async () => {
       const ref = queueRef<{ tag: string }>('work', { maxAttempts: 5 });
       const handled: string[] = [];
       const pipeline = definePipeline('settle', {

@@ -198,7 +198,7 @@ describe('dev: a dropped file that changes while it is imported', () => {
     expect(await content('a.txt')).toBe('first and more');
   });
 
-  it('does not commit a file that changed while it was read, and imports it once quiet', async () => {
+  it('commits no file that changed while read, and imports it once quiet', async () => {
     const { dir, content, close, commits, puts } = await watchWith(async (step, path) => {
       if (step === 1) await appendFile(path, ' grown');
     });

@@ -47,7 +47,7 @@ async function onlyFile(dir: string, folder: string): Promise<string> {
 }
 
 describe('local queue files that do not read', () => {
-  it('dead-letters a message whose file was corrupted, naming the file and keeping its bytes', async () => {
+  it('dead-letters a message whose file was corrupted, keeping its name and bytes', async () => {
     const dir = await freshDir();
     const logger = recorder();
     const queue = await openAt(dir, logger);
@@ -99,7 +99,7 @@ describe('local queue files that do not read', () => {
     await reopened.close();
   });
 
-  it('keeps a message it cannot read for now counted, and delivers it once it reads again', async () => {
+  it('keeps a message it cannot read counted, and delivers it once it reads again', async () => {
     const dir = await freshDir();
     const logger = recorder();
     const queue = await openAt(dir, logger);
@@ -122,7 +122,7 @@ describe('local queue files that do not read', () => {
     await reopened.close();
   });
 
-  it('dead-letters an unreadable keyed file and a stray file on open, with their bytes', async () => {
+  it('dead-letters an unreadable keyed file and a stray file on open, bytes kept', async () => {
     const dir = await freshDir();
     const logger = recorder();
     const queue = await openAt(dir, logger);
@@ -158,7 +158,7 @@ describe('local queue files that do not read', () => {
     await reopened.close();
   });
 
-  it('keeps a timed-out message queued when dead-lettering it fails, and dead-letters it later', async () => {
+  it('keeps a timed-out message queued when dead-lettering fails, and retries that', async () => {
     const dir = await freshDir();
     const logger = recorder();
     const queue = await openLocalQueue({

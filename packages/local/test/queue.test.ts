@@ -104,7 +104,7 @@ describe('local queue delivery', () => {
     expect(bodies(await queue.receive({ maxMessages: 10 }))).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
-  it('holds later messages of an ordering key while an earlier one is delayed, in flight or retried', async () => {
+  it('holds later messages of a key while an earlier one is delayed or retried', async () => {
     const queue = await open();
     await queue.send('a1', { orderingKey: 'a', delaySeconds: 0.3 });
     await queue.send('a2', { orderingKey: 'a' });
@@ -203,7 +203,7 @@ describe('local queue delivery', () => {
 });
 
 describe('local queue settlement', () => {
-  it('refuses a stale receipt after redelivery and leaves the newer delivery in flight', async () => {
+  it('refuses a stale receipt after redelivery, the newer delivery left in flight', async () => {
     const queue = await open({ visibilityTimeoutSeconds: 0.2 });
     await queue.send('x');
     const [first] = await queue.receive();
@@ -224,7 +224,7 @@ describe('local queue settlement', () => {
     });
   });
 
-  it('accepts a late complete after the visibility timeout while no newer delivery exists', async () => {
+  it('accepts a late complete after the visibility timeout if no delivery is newer', async () => {
     const queue = await open({ visibilityTimeoutSeconds: 0.1 });
     await queue.send('x');
     const [message] = await queue.receive();
@@ -234,7 +234,7 @@ describe('local queue settlement', () => {
     expect(queue.counts()).toMatchObject({ ready: 0, inFlight: 0 });
   });
 
-  it('dead-letters a delivery that times out on its last attempt, naming the attempts', async () => {
+  it('dead-letters a delivery timing out on its last attempt, naming the attempts', async () => {
     const queue = await open({ visibilityTimeoutSeconds: 0.1, maxAttempts: 2 });
     await queue.send('x');
     await queue.receive();
@@ -354,7 +354,7 @@ describe('local queue recovery and lock', () => {
     expect(warnings).toEqual(['took over the stale lock of a queue folder']);
   });
 
-  it('fails calls after close with PRECONDITION_FAILED and ends waiting receives empty', async () => {
+  it('fails calls after close with PRECONDITION_FAILED; waiting receives end empty', async () => {
     const queue = await open();
     const waiting = queue.receive({ waitMs: 5000 });
     await queue.close();
@@ -372,7 +372,7 @@ describe('local queue options and profiles', () => {
     });
   });
 
-  it('accepts a 300 KiB message under aws and refuses it under azure, naming size and limit', async () => {
+  it('accepts 300 KiB under aws and refuses it under azure, naming size and limit', async () => {
     const body = 'x'.repeat(300 * KIB);
     await (await open({ body: 'text', profile: 'aws' })).send(body);
     const azure = await open({ body: 'text', profile: 'azure' });

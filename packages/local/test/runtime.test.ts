@@ -139,7 +139,7 @@ describe('local runtime: object events', () => {
 });
 
 describe('local runtime: queues', () => {
-  it('takes full batches while enough messages wait, and runs at most `concurrency` at once', async () => {
+  it('takes full batches while messages wait, running at most `concurrency` at once', async () => {
     const jobs = queue<number>('jobs');
     const batches = new Map<string, number>();
     let running = 0;
@@ -319,7 +319,7 @@ describe('local runtime: queues', () => {
 });
 
 describe('local runtime: dev', () => {
-  it('serves HTTP functions under their name, fires missed schedules and imports dropped files', async () => {
+  it('serves HTTP functions by name, fires missed schedules, imports dropped files', async () => {
     const input = bucket('inbox');
     const ticks: boolean[] = [];
     const dropped: string[] = [];

@@ -29,7 +29,7 @@ afterEach(async () => {
 });
 
 describe('local file store: files on disk', () => {
-  it('leaves no staged file behind after puts, overwrites, create-only puts and copies', async () => {
+  it('leaves no staged file after puts, overwrites, create-only puts and copies', async () => {
     const store = await freshStore();
     await store.put('a.txt', 'one');
     await store.put('a.txt', 'two');
@@ -66,7 +66,7 @@ describe('local file store: files on disk', () => {
     expect(await text(store, 'reports/c.csv')).toBe('c');
   });
 
-  it('reports metadata another instance wrote, never what it remembers of the old version', async () => {
+  it('reports metadata another instance wrote, never a remembered old version', async () => {
     const first = await freshStore();
     const second = createFileStore({ dir: first.dir, bucket: 'uploads' });
     await first.put('shared.csv', 'old', { metadata: { writer: 'first' } });
@@ -76,7 +76,7 @@ describe('local file store: files on disk', () => {
     expect(await text(first, 'shared.csv')).toBe('new!');
   });
 
-  it('counts the objects list finds, by prefix, without the staging folder or lone sidecars', async () => {
+  it('counts objects by prefix, without the staging folder or lone sidecars', async () => {
     const store = await freshStore();
     for (const key of ['a/1', 'a/2', 'a/b/3', 'b/4', 'c']) await store.put(key, key);
     await writeFile(join(store.dir, 'lone.cpmeta'), '{}');

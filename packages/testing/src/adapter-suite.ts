@@ -203,7 +203,7 @@ function defineDeclaredNo(
   }
 
   if (no('outcome.dead-letter') && !no('trigger.queue')) {
-    it('outcome.dead-letter is declared unsupported, so a dead-letter binding raises UNSUPPORTED', async () => {
+    it('outcome.dead-letter unsupported: a dead-letter binding raises UNSUPPORTED', async () => {
       const pipeline = conformancePipeline(new Map(), { only: ['jobs'] });
       await refuses(pipeline, (harness) =>
         harness.run(

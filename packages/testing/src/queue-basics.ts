@@ -40,7 +40,7 @@ export function defineBodies(context: QueueContext): void {
     assert.equal(new Set(ids).size, 3, 'ids are distinct');
   });
 
-  test('a json body round trips with nested objects, arrays, numbers and null', {}, async (queue) => {
+  test('a json body round trips nested objects, arrays, numbers and null', {}, async (queue) => {
     const { messageId } = await queue.send(JSON_BODY);
     const message = await one(queue, slackMs);
     assert.equal(message.messageId, messageId);
@@ -163,7 +163,7 @@ export function defineSendOptions(context: QueueContext): void {
       await rejectsWith(() => queue.send({ n: 1 }, { delaySeconds }), 'UNSUPPORTED');
     });
   } else {
-    test('a delayed message is not received before its delay and is received after it', {}, async (queue) => {
+    test('a delayed message is received after its delay, not before', {}, async (queue) => {
       const sent = Date.now();
       await queue.send({ n: 'delayed' }, { delaySeconds });
       await nothingArrives(queue, 0, 'not visible at once');
@@ -217,7 +217,7 @@ export function defineSendOptions(context: QueueContext): void {
       await rejectsWith(() => queue.send({ n: 1 }, { deduplicationId: 'd-1' }), 'UNSUPPORTED');
     });
   } else {
-    test('a second send with the same deduplication id is accepted and delivered once', {}, async (queue) => {
+    test('a resend with one deduplication id is accepted, delivered once', {}, async (queue) => {
       const first = await queue.send({ n: 'first' }, { deduplicationId: 'order-7' });
       await queue.send({ n: 'second' }, { deduplicationId: 'order-7' });
       const message = await one(queue, slackMs);

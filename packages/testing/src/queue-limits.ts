@@ -91,7 +91,7 @@ export function defineLimits(context: QueueContext, sentBatches: SentBatches | u
     });
   }
   if (batches) {
-    test('a batch of 25 entries arrives whole, each result id belonging to its entry', {}, async (queue) => {
+    test('a batch of 25 entries arrives whole, each result id for its entry', {}, async (queue) => {
       const entries = Array.from({ length: 25 }, (_, n) => ({ body: { n } }));
       const results = await queue.sendBatch(entries);
       assert.equal(results.length, entries.length, 'one result per entry');
@@ -116,7 +116,7 @@ export function defineLimits(context: QueueContext, sentBatches: SentBatches | u
   });
 
   const tooLarge = `${largest}x`;
-  test(`a message of ${limits.maxMessageBytes + 1} bytes raises MESSAGE_TOO_LARGE and is not sent`, {
+  test(`a message of ${limits.maxMessageBytes + 1} bytes raises MESSAGE_TOO_LARGE, unsent`, {
     body: 'text',
   }, async (queue) => {
     await rejectsWith(() => queue.send(tooLarge), 'MESSAGE_TOO_LARGE');

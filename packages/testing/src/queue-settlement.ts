@@ -15,7 +15,7 @@ export function defineRedelivery(context: QueueContext): void {
   const { test, support, visibility, slackMs, scale } = context;
   const redelivered = (queue: AnyQueue) => one(queue, visibility * 1000 + slackMs);
 
-  test('a completed message is not delivered again, even after its visibility timeout', {}, async (queue) => {
+  test('a completed message is not delivered again, even after its timeout', {}, async (queue) => {
     await queue.send({ n: 1 });
     await queue.complete(await one(queue, slackMs));
     await nothingArrives(queue, visibility * 1000 + 500 * scale, 'not delivered again');
@@ -23,7 +23,7 @@ export function defineRedelivery(context: QueueContext): void {
 
   if (support('queue.redelivery') === 'no') return;
 
-  test('an unsettled message is redelivered after its visibility timeout with a higher deliveryCount', {}, async (queue) => {
+  test('an unsettled message comes again after its timeout, count higher', {}, async (queue) => {
     await queue.send({ n: 1 });
     const first = await one(queue, slackMs);
     await nothingArrives(queue, 0, 'hidden while in flight');
@@ -63,7 +63,7 @@ export function defineRedelivery(context: QueueContext): void {
   });
 
   const delaySeconds = visibility;
-  test('retry with a delay keeps the message hidden until the delay has passed', {}, async (queue) => {
+  test('retry with a delay keeps the message hidden until the delay passed', {}, async (queue) => {
     await queue.send({ n: 1 });
     const first = await one(queue, slackMs);
     const retried = Date.now();
@@ -83,7 +83,7 @@ export function defineRedelivery(context: QueueContext): void {
 export function defineDeadLetters(context: QueueContext, read: DeadLetters | undefined): void {
   const { test, support, visibility, slackMs, scale } = context;
   if (support('queue.dead-letter') === 'no') {
-    test('deadLetter raises UNSUPPORTED and leaves the message to be settled', {}, async (queue) => {
+    test('deadLetter raises UNSUPPORTED and leaves the message unsettled', {}, async (queue) => {
       await queue.send({ n: 1 });
       const message = await one(queue, slackMs);
       await rejectsWith(() => queue.deadLetter(message, 'no store'), 'UNSUPPORTED');

@@ -71,7 +71,7 @@ describe('queue suite against broken queues', () => {
     }, 20_000);
   }
 
-  it('fails the dead-letter cases when the queue declares them but gives no way to read them', async () => {
+  it('fails the dead-letter cases when the queue declares them but cannot read them', async () => {
     const cases = casesFor({}, { deadLetters: false });
     const failure = await failureOf(cases, dying[0] as string);
     expect(failure?.message).toMatch(/pass deadLetters to the suite/);

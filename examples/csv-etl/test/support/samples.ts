@@ -27,7 +27,8 @@ export function manyOrders(key: string, rows: number): Sample {
     const sku = ['KB-101', 'MS-220', 'HD-350'][n % 3];
     const quantity = n % 97 === 0 ? 'lots' : String(1 + (n % 7));
     lines.push(
-      `M-${n},2026-03-${String(1 + (n % 28)).padStart(2, '0')},${region},${sku},${quantity},${n % 50}.${n % 10}5`,
+      `M-${n},2026-03-${String(1 + (n % 28)).padStart(2, '0')},${region},${sku},${quantity},` +
+        `${n % 50}.${n % 10}5`,
     );
   }
 

@@ -164,7 +164,9 @@ function checkRecord(
   if (!binding.fromBound) {
     const arn = record.eventSourceARN;
     const queue = typeof arn === 'string' ? arn.slice(arn.lastIndexOf(':') + 1) : arn;
-    return `comes from queue ${JSON.stringify(queue)}, not the bound ${binding.arnSuffix?.slice(1)}`;
+    const bound = binding.arnSuffix?.slice(1);
+
+    return `comes from queue ${JSON.stringify(queue)}, not the bound ${bound}`;
   }
 
   return undefined;

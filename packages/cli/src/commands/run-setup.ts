@@ -35,9 +35,10 @@ export function pickInputBucket(
   const [only, ...others] = [...triggered].sort();
   if (only !== undefined && others.length === 0) return only;
   if (only === undefined) {
+    const choices = known.length > 0 ? ` (${known.join(', ')})` : '';
     throw new UsageError(
       `pipeline ${quote(pipeline.name)} has no object-created trigger to feed --input; ` +
-        `name the bucket to copy into with --bucket NAME${known.length ? ` (${known.join(', ')})` : ''}`,
+        `name the bucket to copy into with --bucket NAME${choices}`,
     );
   }
 

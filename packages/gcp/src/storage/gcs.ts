@@ -82,8 +82,9 @@ const CARRIED_HEADERS = [
  * Storage's own `etag`, for example) is compared with the current object first.
  * A write without a content type is stored as `application/octet-stream`, not guessed from the
  * name. A copy keeps the source's content type and metadata; each one given replaces the
- * source's, and the other is still kept (so a new content type alone keeps the custom metadata). Reads fetch the object's metadata, then stream that exact generation, so `info` always
- * describes the bytes of `body`.
+ * source's, and the other is still kept (so a new content type alone keeps the custom
+ * metadata). Reads fetch the object's metadata, then stream that exact generation, so `info`
+ * always describes the bytes of `body`.
  *
  * @example
  * const uploads = createGcsStore({ bucket: 'uploads', physicalName: 'acme-prod-uploads' });

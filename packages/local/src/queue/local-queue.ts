@@ -404,7 +404,8 @@ export class FileQueue<T> implements LocalQueue<T> {
     this.index.add(entry, now);
     this.changed();
     this.log(
-      `a queue message could not be dead-lettered; it stays queued and is tried again in ${RETRY_MS} ms`,
+      'a queue message could not be dead-lettered; it stays queued and is tried again in ' +
+        `${RETRY_MS} ms`,
       entry,
       error,
     );

@@ -103,7 +103,8 @@ function checkSqs(settings: QueueSettings, options: SendOptions, label: string):
 }
 
 function checkName(settings: QueueSettings, name: string, label: string): void {
-  const where = `Send to queue ${settings.name}: attribute name ${JSON.stringify(name)} of ${label}`;
+  const attribute = `attribute name ${JSON.stringify(name)} of ${label}`;
+  const where = `Send to queue ${settings.name}: ${attribute}`;
   if (settings.profile === 'aws') {
     if (SQS_NAME.test(name) && !name.includes('..') && !SQS_RESERVED.test(name)) return;
     throw new InvalidMessageError(

@@ -30,9 +30,9 @@ const BATCH_BYTES = 1024 * 1024;
 const BATCH_BUFFERS = 1024;
 
 /**
- * Streams a chunk source into a new (or spare) file while hashing it (SHA-256, the ETag). At most one
- * batch is being written while the next is read and hashed, so memory stays bounded by about
- * two batches whatever the object's size.
+ * Streams a chunk source into a new (or spare) file while hashing it (SHA-256, the ETag). At
+ * most one batch is being written while the next is read and hashed, so memory stays bounded by
+ * about two batches whatever the object's size.
  */
 export async function stageWrite(
   path: string,
