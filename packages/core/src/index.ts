@@ -28,6 +28,17 @@ export {
 } from './capabilities.js';
 export type { HandlerContext } from './context.js';
 export {
+  CRON_DAY_NAMES,
+  CRON_FIELD_RANGES,
+  CRON_MONTH_NAMES,
+  type CronFieldRange,
+  type CronItem,
+  cronItems,
+  cronItemValues,
+  cronRuns,
+} from './cron-items.js';
+
+export {
   CloudportError,
   type CloudportErrorOptions,
   type ErrorCode,

@@ -1,4 +1,12 @@
-import { InvalidConfigError, type RateUnit, type Schedule } from '@cloudport/core';
+import {
+  type CronFields,
+  cronItems,
+  cronItemValues,
+  cronRuns,
+  InvalidConfigError,
+  type RateUnit,
+  type Schedule,
+} from '@cloudport/core';
 
 /** A schedule in the timer trigger's NCRONTAB form, and whether it fires exactly as declared. */
 export interface NcrontabSchedule {
@@ -7,28 +15,6 @@ export interface NcrontabSchedule {
   /** False when a rate has no exact cron form and restarts at each hour, day or month. */
   exact: boolean;
 }
-
-interface FieldRange {
-  min: number;
-  max: number;
-  names?: readonly string[];
-}
-
-const MINUTE: FieldRange = { min: 0, max: 59 };
-const HOUR: FieldRange = { min: 0, max: 23 };
-const DAY: FieldRange = { min: 1, max: 31 };
-const MONTH: FieldRange = {
-  min: 1,
-  max: 12,
-  names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'],
-};
-// Unix cron accepts 0-7 with both 0 and 7 for Sunday; NCRONTAB takes 0-6 only.
-const WEEKDAY: FieldRange = {
-  min: 0,
-  max: 7,
-  names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'],
-};
-const ITEM = /^(\*|[0-9a-z]+)(?:-([0-9a-z]+))?(?:\/([0-9]+))?$/;
 
 /**
  * Translates a neutral schedule into the NCRONTAB expression of the Azure Functions timer
@@ -43,17 +29,17 @@ const ITEM = /^(\*|[0-9a-z]+)(?:-([0-9a-z]+))?(?:\/([0-9]+))?$/;
  */
 export function toNcrontab(schedule: Schedule): NcrontabSchedule {
   if (schedule.kind === 'rate') return fromRate(schedule.expression, schedule.value, schedule.unit);
-  const { minute, hour, dayOfMonth, month, dayOfWeek } = schedule.fields;
-  const fields = [
+  const { fields } = schedule;
+  const written = [
     '0',
-    translateField(minute, MINUTE),
-    translateField(hour, HOUR),
-    translateField(dayOfMonth, DAY),
-    translateField(month, MONTH),
-    translateWeekdays(dayOfWeek),
+    translateField(fields, 'minute'),
+    translateField(fields, 'hour'),
+    translateField(fields, 'dayOfMonth'),
+    translateField(fields, 'month'),
+    translateWeekdays(fields),
   ];
 
-  return { expression: fields.join(' '), exact: true };
+  return { expression: written.join(' '), exact: true };
 }
 
 function fromRate(expression: string, value: number, unit: RateUnit): NcrontabSchedule {
@@ -81,66 +67,23 @@ function step(value: number): string {
   return value === 1 ? '*' : `*/${value}`;
 }
 
-function translateField(text: string, range: FieldRange): string {
-  return text
-    .split(',')
-    .map((item) => {
-      const { start, end, every } = parseItem(item, range);
-      if (start === undefined) return every === undefined ? '*' : `*/${every}`;
-      const last = end ?? (every === undefined ? undefined : range.max);
-      const span = last === undefined ? `${start}` : `${start}-${last}`;
-      return every === undefined ? span : `${span}/${every}`;
+function translateField(fields: CronFields, field: keyof CronFields): string {
+  return cronItems(fields, field, 'azure')
+    .map(({ wildcard, start, end, ranged, step }) => {
+      if (wildcard) return step === 1 ? '*' : `*/${step}`;
+      const span = ranged || step > 1 ? `${start}-${end}` : `${start}`;
+      return step === 1 ? span : `${span}/${step}`;
     })
     .join(',');
 }
 
-function translateWeekdays(text: string): string {
-  if (text === '*') return '*';
+// Unix cron takes 0-7, with both 0 and 7 for Sunday; NCRONTAB takes 0-6 only.
+function translateWeekdays(fields: CronFields): string {
+  if (fields.dayOfWeek === '*') return '*';
   const days = new Set<number>();
-  for (const item of text.split(',')) {
-    const { start, end, every } = parseItem(item, WEEKDAY);
-    const from = start ?? 0;
-    const to = end ?? (start === undefined || every !== undefined ? 6 : start);
-    for (let day = from; day <= to; day += every ?? 1) days.add(day % 7);
+  for (const item of cronItems(fields, 'dayOfWeek', 'azure')) {
+    for (const day of cronItemValues(item)) days.add(day % 7);
   }
 
-  return compactDays([...days].sort((a, b) => a - b));
-}
-
-function compactDays(days: number[]): string {
-  if (days.length === 7) return '*';
-  const parts: string[] = [];
-  for (let index = 0; index < days.length; ) {
-    let last = index;
-    while (last + 1 < days.length && days[last + 1] === (days[last] ?? 0) + 1) last += 1;
-    const first = days[index];
-    parts.push(last - index >= 1 ? `${first}-${days[last]}` : `${first}`);
-    index = last + 1;
-  }
-
-  return parts.join(',');
-}
-
-function parseItem(
-  item: string,
-  range: FieldRange,
-): { start?: number; end?: number; every?: number } {
-  const match = ITEM.exec(item.toLowerCase());
-  if (!match) throw new InvalidConfigError(`Cron field item ${JSON.stringify(item)} is not valid.`);
-  const [, first = '*', second, every] = match;
-
-  return {
-    start: first === '*' ? undefined : toNumber(first, range),
-    end: second === undefined ? undefined : toNumber(second, range),
-    every: every === undefined ? undefined : Number(every),
-  };
-}
-
-function toNumber(value: string, range: FieldRange): number {
-  const named = range.names?.indexOf(value) ?? -1;
-  if (named >= 0) return named + (range === MONTH ? 1 : 0);
-  const number = Number(value);
-  if (Number.isInteger(number) && number >= range.min && number <= range.max) return number;
-
-  throw new InvalidConfigError(`Cron value ${JSON.stringify(value)} is out of range.`);
+  return days.size === 7 ? '*' : cronRuns(days);
 }

@@ -1,4 +1,6 @@
 import {
+  CRON_DAY_NAMES,
+  CRON_MONTH_NAMES,
   InvalidConfigError,
   type PipelineFunction,
   type RateUnit,
@@ -37,8 +39,6 @@ export interface CloudSchedulerJob {
   };
 }
 
-const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const WEEKDAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 const NAME = /[A-Za-z]{3}/g;
 
 /**
@@ -67,8 +67,8 @@ export function toCloudSchedulerSchedule(schedule: Schedule): CloudSchedulerSche
     minute,
     hour,
     dayOfMonth,
-    numbered(month, MONTHS, 1),
-    numbered(dayOfWeek, WEEKDAYS, 0),
+    numbered(month, CRON_MONTH_NAMES, 1),
+    numbered(dayOfWeek, CRON_DAY_NAMES, 0),
   ];
 
   return { schedule: fields.join(' '), timeZone: SCHEDULER_TIME_ZONE, exact: true };
@@ -137,5 +137,5 @@ function step(value: number): string {
 
 /** The field with each name replaced by its number, `first` being the first name's. */
 function numbered(field: string, names: readonly string[], first: number): string {
-  return field.replace(NAME, (name) => String(names.indexOf(name.toUpperCase()) + first));
+  return field.replace(NAME, (name) => String(names.indexOf(name.toLowerCase()) + first));
 }
